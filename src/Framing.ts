@@ -1,0 +1,318 @@
+/**
+ * Pure byte-stream framing: turn a byte stream cut anywhere into frames, and
+ * frames back into bytes. Decoders are synchronous state machines lifted into
+ * Stream pipelines; their output never depends on how the input was chunked.
+ *
+ * @since 0.1.0
+ */
+import { IllegalArgumentException } from "effect/Cause"
+import type * as Either from "effect/Either"
+import type * as Stream from "effect/Stream"
+import { DelimiterDecoder, encodeFrame as encodeDelimited } from "./internal/delimiter.js"
+import * as errors from "./internal/errors.js"
+import * as internal from "./internal/framer.js"
+import { encodeFrame as encodeFixed, FixedHeader } from "./internal/fixed.js"
+import { encodeFrame as encodeLengthField, LengthFieldHeader } from "./internal/lengthField.js"
+import { SizedDecoder } from "./internal/prefixed.js"
+import { encodeFrame as encodeVarint, VarintHeader } from "./internal/varint.js"
+
+/**
+ * Turns a byte stream into frames and frames back into bytes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Framer {
+  /** Bytes in any chunking -> one element per frame. */
+  readonly decode: <E, R>(self: Stream.Stream<Uint8Array, E, R>) => Stream.Stream<Uint8Array, E | FramingError, R>
+  /** One element per frame -> wire bytes. */
+  readonly encode: <E, R>(self: Stream.Stream<Uint8Array, E, R>) => Stream.Stream<Uint8Array, E | FramingError, R>
+  /** One frame -> its wire bytes, without Effect. */
+  readonly encodeFrame: (frame: Uint8Array) => Either.Either<Uint8Array, FramingError>
+}
+
+/**
+ * The stream ended inside a frame. `expected` is the frame's size on the wire
+ * when its header had been read.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const TruncatedFrameError = errors.TruncatedFrameError
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type TruncatedFrameError = errors.TruncatedFrameError
+
+/**
+ * A frame longer than `maxFrameLength`. For `delimited` and `lines`, whose
+ * frames are rejected before their end arrives, `length` is
+ * `maxFrameLength + 1`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const FrameTooLargeError = errors.FrameTooLargeError
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type FrameTooLargeError = errors.FrameTooLargeError
+
+/**
+ * A length that cannot be right, or a frame that cannot be encoded.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const MalformedFrameError = errors.MalformedFrameError
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type MalformedFrameError = errors.MalformedFrameError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type FramingError = errors.FramingError
+
+/**
+ * The default `maxFrameLength` of every framer: 8 MiB.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultMaxFrameLength = 8 * 1024 * 1024
+
+/**
+ * What to do with a frame longer than `maxFrameLength`: fail the stream
+ * (default), or drop the frame without buffering it and go on.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OnOversize = "fail" | "skip"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface LengthPrefixedOptions {
+  /** bytes before the length field; default 0 */
+  readonly lengthFieldOffset?: number
+  /** default 4 */
+  readonly lengthFieldLength?: 1 | 2 | 3 | 4 | 8
+  /** default "big" */
+  readonly byteOrder?: "big" | "little"
+  /** added to the field's value to give the number of bytes after the length field; default 0 */
+  readonly lengthAdjustment?: number
+  /** bytes removed from the front of each emitted frame; default: the whole header */
+  readonly initialBytesToStrip?: number
+  /** the longest frame ever emitted (after stripping); default 8 MiB */
+  readonly maxFrameLength?: number
+  readonly onOversize?: OnOversize
+}
+
+/**
+ * Frames that carry their own length, with the options of Netty's
+ * `LengthFieldBasedFrameDecoder`. Encoding writes the length field so that
+ * decoding gives the frame back; stripped bytes before the length field are
+ * written as zeros.
+ *
+ * ```text
+ * lengthFieldLength: 2 (default strip: the header)
+ *   +--------+----------------+        +----------------+
+ *   | 00 0C  | "HELLO, WORLD" |  --->  | "HELLO, WORLD" |
+ *   +--------+----------------+        +----------------+
+ *
+ * lengthFieldOffset: 2, lengthFieldLength: 3, initialBytesToStrip: 0
+ *   +--------+----------+----------------+      +--------+----------+----------------+
+ *   | CA FE  | 00 00 0C | "HELLO, WORLD" | ---> | CA FE  | 00 00 0C | "HELLO, WORLD" |
+ *   +--------+----------+----------------+      +--------+----------+----------------+
+ *
+ * lengthFieldLength: 2, lengthAdjustment: -2 (the length counts itself), initialBytesToStrip: 0
+ *   +--------+----------------+        +--------+----------------+
+ *   | 00 0E  | "HELLO, WORLD" |  --->  | 00 0E  | "HELLO, WORLD" |
+ *   +--------+----------------+        +--------+----------------+
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const lengthPrefixed = (options: LengthPrefixedOptions = {}): Framer => {
+  const lengthFieldOffset = options.lengthFieldOffset ?? 0
+  const lengthFieldLength = options.lengthFieldLength ?? 4
+  const config = {
+    lengthFieldOffset,
+    lengthFieldLength,
+    littleEndian: options.byteOrder === "little",
+    lengthAdjustment: options.lengthAdjustment ?? 0,
+    initialBytesToStrip: options.initialBytesToStrip ?? lengthFieldOffset + lengthFieldLength,
+    maxFrameLength: options.maxFrameLength ?? defaultMaxFrameLength
+  }
+  requireCount("lengthFieldOffset", config.lengthFieldOffset)
+  requireCount("initialBytesToStrip", config.initialBytesToStrip)
+  requireLimit(config.maxFrameLength)
+  if (![1, 2, 3, 4, 8].includes(lengthFieldLength)) {
+    throw new IllegalArgumentException(`lengthFieldLength must be 1, 2, 3, 4 or 8, got ${lengthFieldLength}`)
+  }
+  if (!Number.isSafeInteger(config.lengthAdjustment)) {
+    throw new IllegalArgumentException(`lengthAdjustment must be an integer, got ${config.lengthAdjustment}`)
+  }
+  const sized = { maxFrameLength: config.maxFrameLength, skipOversize: skips(options.onOversize) }
+  return internal.make(
+    () => new SizedDecoder(new LengthFieldHeader(config), sized),
+    encodeLengthField(config)
+  )
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface VarintOptions {
+  /** the longest frame body; default 8 MiB */
+  readonly maxFrameLength?: number
+  readonly onOversize?: OnOversize
+}
+
+/**
+ * Frames prefixed by their length as an unsigned LEB128 varint
+ * (protobuf-delimited, libp2p). Non-minimal varints are accepted; one longer
+ * than 10 bytes is a `MalformedFrameError`.
+ *
+ * ```text
+ *   +--------+-----------------+        +-----------------+
+ *   | AC 02  | 300 bytes       |  --->  | 300 bytes       |
+ *   +--------+-----------------+        +-----------------+
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const varint = (options: VarintOptions = {}): Framer => {
+  const maxFrameLength = options.maxFrameLength ?? defaultMaxFrameLength
+  requireLimit(maxFrameLength)
+  const sized = { maxFrameLength, skipOversize: skips(options.onOversize) }
+  return internal.make(() => new SizedDecoder(new VarintHeader(), sized), encodeVarint(maxFrameLength))
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface DelimitedOptions {
+  /** any non-empty byte sequence; a string is taken as UTF-8 */
+  readonly delimiter: Uint8Array | string
+  /** the longest frame, delimiter excluded; default 8 MiB */
+  readonly maxFrameLength?: number
+  readonly onOversize?: OnOversize
+  /** emit bytes after the last delimiter as a final frame instead of failing; default false */
+  readonly emitTrailing?: boolean
+}
+
+/**
+ * Frames that end with a delimiter, which is removed. Encoding appends it and
+ * refuses a frame that contains it.
+ *
+ * ```text
+ * delimiter: "\0"
+ *   +-----------+-------+        +-------+-------+
+ *   | "ABC" 00  | "DEF" |  --->  | "ABC" | "DEF" |   (emitTrailing: true)
+ *   +-----------+-------+        +-------+-------+
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const delimited = (options: DelimitedOptions): Framer => {
+  const delimiter = typeof options.delimiter === "string"
+    ? new TextEncoder().encode(options.delimiter)
+    : Uint8Array.from(options.delimiter)
+  if (delimiter.length === 0) throw new IllegalArgumentException("delimiter must not be empty")
+  return delimiterFramer(delimiter, false, options)
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface LinesOptions {
+  /** the longest line, line ending excluded; default 8 MiB */
+  readonly maxFrameLength?: number
+  readonly onOversize?: OnOversize
+  /** emit text after the last line ending as a final line instead of failing; default false */
+  readonly emitTrailing?: boolean
+}
+
+/**
+ * Text lines as bytes: split on `\n`, and a `\r` right before it is dropped.
+ * Encoding appends `\n`. Pipe the frames through `Utf8.decodeFrames` for
+ * strings.
+ *
+ * ```text
+ *   +------------------+        +---------+-------+
+ *   | "hello\r\nyou\n" |  --->  | "hello" | "you" |
+ *   +------------------+        +---------+-------+
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const lines = (options: LinesOptions = {}): Framer => delimiterFramer(LF, true, options)
+
+const LF = new Uint8Array([0x0a])
+
+const delimiterFramer = (
+  delimiter: Uint8Array,
+  stripCr: boolean,
+  options: LinesOptions
+): Framer => {
+  const config = {
+    delimiter,
+    stripCr,
+    maxFrameLength: options.maxFrameLength ?? defaultMaxFrameLength,
+    skipOversize: skips(options.onOversize),
+    emitTrailing: options.emitTrailing ?? false
+  }
+  requireLimit(config.maxFrameLength)
+  return internal.make(() => new DelimiterDecoder(config), encodeDelimited(config))
+}
+
+/**
+ * Frames of exactly `size` bytes. Encoding refuses a frame of another size.
+ *
+ * ```text
+ * size: 3
+ *   +----+-----+-----+----+        +-----+-----+-----+
+ *   | A | BC | DEFG | HI |  --->  | ABC | DEF | GHI |
+ *   +----+-----+-----+----+        +-----+-----+-----+
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fixedLength = (size: number): Framer => {
+  if (!Number.isSafeInteger(size) || size < 1) {
+    throw new IllegalArgumentException(`size must be a positive integer, got ${size}`)
+  }
+  const sized = { maxFrameLength: size, skipOversize: false }
+  return internal.make(() => new SizedDecoder(new FixedHeader(size), sized), encodeFixed(size))
+}
+
+const skips = (onOversize: OnOversize | undefined): boolean => onOversize === "skip"
+
+const requireCount = (name: string, value: number): void => {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new IllegalArgumentException(`${name} must be a non-negative integer, got ${value}`)
+  }
+}
+
+const requireLimit = (maxFrameLength: number): void => {
+  if (!Number.isSafeInteger(maxFrameLength) || maxFrameLength < 0) {
+    throw new IllegalArgumentException(`maxFrameLength must be a non-negative integer, got ${maxFrameLength}`)
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Pending input bytes as a list of the chunks they arrived in, never
+ * re-concatenated: consuming a frame that lies in the first chunk yields a
+ * view of it, and a frame that spans chunks is copied once into a buffer of
+ * exactly its size. Positions are logical offsets from the first unread byte.
+ *
+ * @internal
+ */
+export class ByteQueue {
+  private chunks: Array<Uint8Array> = []
+  /** index of the first live chunk in `chunks` */
+  private head = 0
+  /** bytes of `chunks[head]` already consumed */
+  private offset = 0
+  /** unread bytes in total */
+  length = 0
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return
+    this.chunks.push(chunk)
+    this.length += chunk.length
+  }
+
+  byteAt(pos: number): number {
+    let i = this.head
+    let p = pos + this.offset
+    while (p >= this.chunks[i]!.length) {
+      p -= this.chunks[i]!.length
+      i++
+    }
+    return this.chunks[i]![p]!
+  }
+
+  /** Unsigned integer of `size` bytes (1..8) at `pos`; 8-byte values above 2^53 lose precision. */
+  readUInt(pos: number, size: number, littleEndian: boolean): number {
+    const first = this.chunks[this.head]!
+    const start = this.offset + pos
+    let value = 0
+    if (start + size <= first.length) {
+      for (let k = 0; k < size; k++) {
+        value += first[start + (littleEndian ? k : size - 1 - k)]! * 2 ** (8 * k)
+      }
+    } else {
+      for (let k = 0; k < size; k++) {
+        value += this.byteAt(pos + (littleEndian ? k : size - 1 - k)) * 2 ** (8 * k)
+      }
+    }
+    return value
+  }
+
+  /** Remove and return the first `n` bytes (n <= length). */
+  take(n: number): Uint8Array {
+    const first = this.chunks[this.head]
+    if (n === 0 || first === undefined) return new Uint8Array(0)
+    if (this.offset + n <= first.length) {
+      const view = first.subarray(this.offset, this.offset + n)
+      this.advance(n)
+      return view
+    }
+    const frame = new Uint8Array(n)
+    let written = 0
+    while (written < n) {
+      const chunk = this.chunks[this.head]!
+      const count = Math.min(n - written, chunk.length - this.offset)
+      frame.set(chunk.subarray(this.offset, this.offset + count), written)
+      written += count
+      this.advance(count)
+    }
+    return frame
+  }
+
+  /** Drop the first `n` bytes (n <= length). */
+  skip(n: number): void {
+    while (n > 0) {
+      const count = Math.min(n, this.chunks[this.head]!.length - this.offset)
+      this.advance(count)
+      n -= count
+    }
+  }
+
+  /**
+   * Logical position of the first occurrence of `needle` at or after `from`,
+   * or -1. Scans start near the end of the queue in streaming use, so the
+   * starting chunk is located from the tail: a long frame arriving in many
+   * small chunks costs time linear in its size, not quadratic.
+   */
+  indexOf(needle: Uint8Array, from: number): number {
+    if (from + needle.length > this.length) return -1
+    // chunkStart is the logical position of chunks[i][0]; for the head chunk
+    // it is -offset, so one formula maps chunk indices to positions
+    let i = this.chunks.length - 1
+    let chunkStart = this.length - this.chunks[i]!.length
+    while (i > this.head && chunkStart > from) {
+      i--
+      chunkStart -= this.chunks[i]!.length
+    }
+    const firstByte = needle[0]!
+    for (; i < this.chunks.length; i++) {
+      const chunk = this.chunks[i]!
+      let p = Math.max(from - chunkStart, 0)
+      for (;;) {
+        p = chunk.indexOf(firstByte, p)
+        if (p === -1) break
+        const pos = chunkStart + p
+        if (pos + needle.length > this.length) return -1
+        if (needle.length === 1 || this.matchesAt(i, p, needle)) return pos
+        p++
+      }
+      chunkStart += chunk.length
+    }
+    return -1
+  }
+
+  private matchesAt(i: number, p: number, needle: Uint8Array): boolean {
+    let chunk = this.chunks[i]!
+    for (let k = 1; k < needle.length; k++) {
+      p++
+      if (p === chunk.length) {
+        chunk = this.chunks[++i]!
+        p = 0
+      }
+      if (chunk[p] !== needle[k]) return false
+    }
+    return true
+  }
+
+  private advance(n: number): void {
+    this.length -= n
+    this.offset += n
+    if (this.offset === this.chunks[this.head]!.length) {
+      this.offset = 0
+      this.head++
+      if (this.head === this.chunks.length) {
+        this.chunks = []
+        this.head = 0
+      } else if (this.head >= 1024 && this.head * 2 >= this.chunks.length) {
+        this.chunks = this.chunks.slice(this.head)
+        this.head = 0
+      }
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import * as Channel from "effect/Channel"
+import * as Chunk from "effect/Chunk"
+import * as Stream from "effect/Stream"
+
+/**
+ * A synchronous state machine that knows nothing of Effect or I/O: it takes
+ * input elements one at a time and appends whatever they complete to `out`.
+ *
+ * @internal
+ */
+export interface Decoder<I, O, E> {
+  /** Take one input element; append complete outputs to `out`; return an error to stop. */
+  push(input: I, out: Array<O>): E | undefined
+  /** End of input: leftovers become an error or, where asked, a last output. */
+  end(out: Array<O>): E | undefined
+}
+
+/**
+ * The one adapter every framer, encoder and UTF-8 decoder goes through. Each
+ * pull runs the state machine over the whole input chunk in a plain loop and
+ * writes what it produced as one output chunk, so the Effect cost is paid per
+ * pull, never per frame. Outputs produced before an error are still emitted.
+ *
+ * @internal
+ */
+export const pipeThrough = <I, O, DE>(make: () => Decoder<I, O, DE>) =>
+<E, R>(self: Stream.Stream<I, E, R>): Stream.Stream<O, E | DE, R> =>
+  Stream.pipeThroughChannel(self, Channel.suspend(() => channel<I, O, DE, E>(make())))
+
+type Loop<I, O, E> = Channel.Channel<Chunk.Chunk<O>, Chunk.Chunk<I>, E, E, unknown, unknown>
+
+const channel = <I, O, DE, E>(decoder: Decoder<I, O, DE>): Loop<I, O, E | DE> => {
+  const emitThen = (out: Array<O>, next: Loop<I, O, E | DE>): Loop<I, O, E | DE> =>
+    out.length === 0 ? next : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), next)
+
+  const loop: Loop<I, O, E | DE> = Channel
+    .readWithCause({
+      onInput: (input: Chunk.Chunk<I>) => {
+        const out: Array<O> = []
+        const items = Chunk.toReadonlyArray(input)
+        for (let i = 0; i < items.length; i++) {
+          const error = decoder.push(items[i]!, out)
+          if (error !== undefined) return emitThen(out, Channel.fail(error))
+        }
+        return emitThen(out, loop)
+      },
+      onFailure: Channel.failCause,
+      onDone: () => {
+        const out: Array<O> = []
+        const error = decoder.end(out)
+        return emitThen(out, error === undefined ? Channel.void : Channel.fail(error))
+      }
+    })
+  return loop
+}

@@ -1,0 +1,90 @@
+import type { ByteQueue } from "./byteQueue.js"
+import { FrameTooLargeError, type FramingError, MalformedFrameError } from "./errors.js"
+import type { SizeHeader } from "./prefixed.js"
+
+/** @internal */
+export interface LengthFieldConfig {
+  readonly lengthFieldOffset: number
+  readonly lengthFieldLength: 1 | 2 | 3 | 4 | 8
+  readonly littleEndian: boolean
+  readonly lengthAdjustment: number
+  readonly initialBytesToStrip: number
+  readonly maxFrameLength: number
+}
+
+/**
+ * Netty's `LengthFieldBasedFrameDecoder` arithmetic: the frame on the wire is
+ * `lengthFieldOffset + lengthFieldLength + field + lengthAdjustment` bytes.
+ *
+ * @internal
+ */
+export class LengthFieldHeader implements SizeHeader {
+  private readonly headerEnd: number
+  readonly strip: number
+
+  constructor(private readonly config: LengthFieldConfig) {
+    this.headerEnd = config.lengthFieldOffset + config.lengthFieldLength
+    this.strip = config.initialBytesToStrip
+  }
+
+  read(queue: ByteQueue): number | MalformedFrameError {
+    const { headerEnd, config } = this
+    if (queue.length < headerEnd) return -1
+    const field = queue.readUInt(config.lengthFieldOffset, config.lengthFieldLength, config.littleEndian)
+    const size = field + config.lengthAdjustment + headerEnd
+    if (size < headerEnd) {
+      return new MalformedFrameError({
+        reason: `length field ${field} with lengthAdjustment ${config.lengthAdjustment} gives a negative body length`
+      })
+    }
+    if (size < this.strip) {
+      return new MalformedFrameError({
+        reason: `frame of ${size} bytes is shorter than initialBytesToStrip (${this.strip})`
+      })
+    }
+    return size
+  }
+}
+
+/**
+ * The inverse of the decoder: given what the decoder would emit, rebuild the
+ * wire bytes. Stripped bytes that cannot be recovered (the bytes before the
+ * length field) are written as zeros; a kept header is taken from the frame
+ * and its length field overwritten.
+ *
+ * @internal
+ */
+export const encodeFrame = (
+  config: LengthFieldConfig
+) =>
+(frame: Uint8Array): Uint8Array | FramingError => {
+  const { initialBytesToStrip: strip, lengthFieldLength: size, lengthFieldOffset: offset } = config
+  if (frame.length > config.maxFrameLength) {
+    return (new FrameTooLargeError({ length: frame.length, maxFrameLength: config.maxFrameLength }))
+  }
+  const headerEnd = offset + size
+  if (strip < headerEnd && frame.length < headerEnd - strip) {
+    return (
+      new MalformedFrameError({
+        reason: `frame of ${frame.length} bytes is shorter than the ${headerEnd - strip} header bytes it must carry`
+      })
+    )
+  }
+  const wire = new Uint8Array(strip + frame.length)
+  wire.set(frame, strip)
+  const value = wire.length - headerEnd - config.lengthAdjustment
+  if (value < 0 || value > 2 ** (8 * size) - 1) {
+    return (
+      new MalformedFrameError({ reason: `length ${value} does not fit a ${size}-byte length field` })
+    )
+  }
+  writeUInt(wire, offset, size, value, config.littleEndian)
+  return (wire)
+}
+
+const writeUInt = (target: Uint8Array, at: number, size: number, value: number, littleEndian: boolean): void => {
+  for (let k = 0; k < size; k++) {
+    // division, not shifts: shifts are 32-bit and an 8-byte field holds up to 2^53
+    target[at + (littleEndian ? k : size - 1 - k)] = Math.floor(value / 2 ** (8 * k)) % 256
+  }
+}

@@ -1,0 +1,91 @@
+import { ByteQueue } from "./byteQueue.js"
+import type { Decoder } from "./decoder.js"
+import { FrameTooLargeError, type FramingError, type MalformedFrameError, TruncatedFrameError } from "./errors.js"
+
+/**
+ * How a framer whose frames announce their own size reads the announcement.
+ * Length fields, varints and fixed sizes differ only here.
+ *
+ * @internal
+ */
+export interface SizeHeader {
+  /**
+   * Size on the wire of the frame at the front of `queue` (header included),
+   * -1 while more bytes are needed to know it, or an error for a size that
+   * cannot be right.
+   */
+  read(queue: ByteQueue): number | MalformedFrameError
+  /** Bytes removed from the front of the frame whose size was just read. */
+  readonly strip: number
+}
+
+/** @internal */
+export interface SizedOptions {
+  readonly maxFrameLength: number
+  readonly skipOversize: boolean
+}
+
+/**
+ * The state machine shared by every size-announcing framer. The limit is
+ * checked as soon as the size is known, so an absurd size fails (or starts
+ * a skip) before a single body byte is buffered.
+ *
+ * @internal
+ */
+export class SizedDecoder implements Decoder<Uint8Array, Uint8Array, FramingError> {
+  private readonly queue = new ByteQueue()
+  /** wire size of the frame being assembled, or -1 before its header is read */
+  private frameSize = -1
+  /** bytes of an oversized frame still to drop as they arrive */
+  private discard = 0
+  private discardSize = 0
+
+  constructor(private readonly header: SizeHeader, private readonly options: SizedOptions) {}
+
+  push(chunk: Uint8Array, out: Array<Uint8Array>): FramingError | undefined {
+    if (this.discard > 0) {
+      if (chunk.length <= this.discard) {
+        this.discard -= chunk.length
+        return undefined
+      }
+      chunk = chunk.subarray(this.discard)
+      this.discard = 0
+    }
+    const queue = this.queue
+    queue.push(chunk)
+    while (queue.length > 0) {
+      if (this.frameSize < 0) {
+        const size = this.header.read(queue)
+        if (typeof size !== "number") return size
+        if (size < 0) return undefined
+        const emitted = size - this.header.strip
+        if (emitted > this.options.maxFrameLength) {
+          if (!this.options.skipOversize) {
+            return new FrameTooLargeError({ length: emitted, maxFrameLength: this.options.maxFrameLength })
+          }
+          const now = Math.min(size, queue.length)
+          queue.skip(now)
+          this.discard = size - now
+          this.discardSize = size
+          continue
+        }
+        this.frameSize = size
+      }
+      if (queue.length < this.frameSize) return undefined
+      queue.skip(this.header.strip)
+      out.push(queue.take(this.frameSize - this.header.strip))
+      this.frameSize = -1
+    }
+    return undefined
+  }
+
+  end(): FramingError | undefined {
+    if (this.discard > 0) {
+      return new TruncatedFrameError({ received: this.discardSize - this.discard, expected: this.discardSize })
+    }
+    if (this.queue.length === 0) return undefined
+    return this.frameSize < 0
+      ? new TruncatedFrameError({ received: this.queue.length })
+      : new TruncatedFrameError({ received: this.queue.length, expected: this.frameSize })
+  }
+}

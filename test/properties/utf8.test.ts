@@ -1,0 +1,101 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, FastCheck as fc, Stream } from "effect"
+import * as Utf8 from "../../src/Utf8.js"
+
+/** cut `data` at the given points (sorted, deduplicated, may include 0 and data.length: empty chunks) */
+const cutAt = (data: Uint8Array, points: ReadonlyArray<number>): Array<Uint8Array> => {
+  const sorted = points.map((p) => p % (data.length + 1)).sort((a, b) => a - b)
+  const chunks: Array<Uint8Array> = []
+  let from = 0
+  for (const p of sorted) {
+    chunks.push(data.subarray(from, p))
+    from = p
+  }
+  chunks.push(data.subarray(from))
+  return chunks
+}
+
+const decode = (chunks: ReadonlyArray<Uint8Array>) =>
+  Stream.fromIterable(chunks).pipe(Utf8.decode, Stream.mkString, Effect.either)
+
+/** the WHATWG verdict, and for a rejection the longest valid prefix: its end is where the error must be */
+const reference = (data: Uint8Array): Either.Either<string, number> => {
+  try {
+    return Either.right(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(data))
+  } catch {
+    // the bad sequence starts where the longest prefix that decodes with only a
+    // missing tail (stream mode) stops being valid
+    const streaming = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+    let good = 0
+    for (let i = 0; i < data.length; i++) {
+      try {
+        streaming.decode(data.subarray(i, i + 1), { stream: true })
+      } catch {
+        break
+      }
+      good = i + 1
+    }
+    // `good` bytes were accepted so far; the offending sequence began at the
+    // last lead byte not yet completed, or at `good` itself
+    let start = good
+    for (let k = 1; k <= 3 && good - k >= 0; k++) {
+      const byte = data[good - k]!
+      if (byte >= 0xc0) {
+        const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2
+        if (length > k) start = good - k
+        break
+      }
+      if (byte < 0x80) break
+    }
+    return Either.left(start)
+  }
+}
+
+const cuts = fc.array(fc.nat(), { maxLength: 12 })
+const text = fc.string({ unit: "grapheme", maxLength: 64 })
+const mostlyUtf8 = fc.oneof(
+  fc.uint8Array({ maxLength: 48 }),
+  fc.tuple(text, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([s, at, byte]) => {
+    // valid text with one byte changed: errors next to real characters
+    const data = new TextEncoder().encode(s)
+    if (data.length > 0) data[at % data.length] = byte
+    return data
+  })
+)
+
+describe("Utf8 properties", () => {
+  it.effect.prop(
+    "any string, astral characters included, decodes the same wherever the bytes are cut",
+    [text, cuts],
+    ([s, points]) =>
+      Effect.gen(function*() {
+        const data = new TextEncoder().encode(s)
+        expect(yield* decode(cutAt(data, points))).toStrictEqual(Either.right(s))
+        expect(yield* decode(cutAt(data, Array.from(data.keys())))).toStrictEqual(Either.right(s))
+      }),
+    { fastCheck: { numRuns: 200 } }
+  )
+
+  it.effect.prop(
+    "random bytes are accepted exactly when TextDecoder fatal accepts them, and an error has the right offset",
+    [mostlyUtf8, cuts],
+    ([data, points]) =>
+      Effect.gen(function*() {
+        const expected = Either.mapLeft(reference(data), (offset) => new Utf8.InvalidUtf8Error({ offset }))
+        expect(yield* decode(cutAt(data, points))).toStrictEqual(expected)
+        expect(yield* decode([data])).toStrictEqual(expected)
+      }),
+    { fastCheck: { numRuns: 300 } }
+  )
+
+  it.effect.prop(
+    "decodeLenient matches TextDecoder's replacement wherever the bytes are cut",
+    [mostlyUtf8, cuts],
+    ([data, points]) =>
+      Effect.gen(function*() {
+        const got = yield* Stream.fromIterable(cutAt(data, points)).pipe(Utf8.decodeLenient, Stream.mkString)
+        expect(got).toBe(new TextDecoder("utf-8", { ignoreBOM: true }).decode(data))
+      }),
+    { fastCheck: { numRuns: 300 } }
+  )
+})

@@ -1,0 +1,65 @@
+/**
+ * Connecting to a TCP or Unix-domain socket.
+ *
+ * @since 0.1.0
+ */
+import * as Socket from "@effect/platform/Socket"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import type { Address } from "./Address.js"
+import type { Connection } from "./Connection.js"
+import { toSocket } from "./internal/connection.js"
+import * as internal from "./internal/nodeClient.js"
+import * as errors from "./internal/socketErrors.js"
+
+/**
+ * | option | default | meaning |
+ * |---|---|---|
+ * | `connectTimeout` | 10 seconds | fail with `ConnectError` `ETIMEDOUT` after this long |
+ * | `idleTimeout` | none | no bytes read or written for this long: reads fail with `IdleTimeoutError`, the socket is closed |
+ * | `noDelay` | `false` | disable Nagle's algorithm (TCP) |
+ * | `keepAlive` | `false` | enable TCP keep-alive probes |
+ * | `closeTimeout` | 500 millis | how long a graceful close waits for the peer before destroying the socket |
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnectOptions extends internal.ConnectOptions {}
+
+/**
+ * Connects to `address`. The connection is closed with the scope: gracefully
+ * when the scope's work succeeded, at once otherwise. Sockets are half-open
+ * capable: after the peer's FIN the connection can still write.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const connect: (
+  address: Address,
+  options?: ConnectOptions
+) => Effect.Effect<Connection, ConnectError, Scope.Scope> = internal.connect
+
+/**
+ * Provides `@effect/platform`'s `Socket.Socket`, backed by one connection
+ * opened when the layer is built and closed with it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerSocket = (
+  address: Address,
+  options?: ConnectOptions
+): Layer.Layer<Socket.Socket, ConnectError> =>
+  Layer.scoped(Socket.Socket, Effect.map(internal.connect(address, options), toSocket))
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export const ConnectError = errors.ConnectError
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ConnectError = errors.ConnectError

@@ -1,0 +1,128 @@
+/**
+ * Serving connections: one fiber and scope per connection, a connection
+ * limit, idle timeouts and a graceful shutdown bound to the scope.
+ *
+ * @since 0.1.0
+ */
+import type * as Socket from "@effect/platform/Socket"
+import * as SocketServer from "@effect/platform/SocketServer"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import type { Address } from "./Address.js"
+import type { Connection } from "./Connection.js"
+import { toSocket } from "./internal/connection.js"
+import * as nodeServer from "./internal/nodeServer.js"
+import * as internal from "./internal/server.js"
+import * as errors from "./internal/socketErrors.js"
+
+/**
+ * A running server. `address` is the bound address (the real port when 0 was
+ * asked); `connections` counts the connections being handled.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Server extends internal.Server {}
+
+/**
+ * | option | default | meaning |
+ * |---|---|---|
+ * | `maxConnections` | unlimited | connections beyond this many are closed at once and a warning is logged |
+ * | `idleTimeout` | none | no bytes read or written for this long: the handler's read fails with `IdleTimeoutError`, the socket is closed |
+ * | `allowHalfOpen` | `true` | after the peer's FIN the handler can still write; `false` ends our side too |
+ * | `shutdownGracePeriod` | 5 seconds | on scope close, how long busy handlers may run before they are interrupted |
+ * | `closeTimeout` | 500 millis | how long a graceful close waits for the peer before destroying the socket |
+ * | `noDelay` | `false` | disable Nagle's algorithm on accepted TCP sockets |
+ * | `keepAlive` | `false` | TCP keep-alive on accepted sockets |
+ * | `backlog` | Node's | the listen backlog |
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServeOptions extends internal.ServeOptions {}
+
+/**
+ * Listens on `address` and runs `handler` for each connection in its own
+ * fiber and scope. A handler that fails or dies is logged (`Effect.logError`)
+ * and its connection destroyed; one that succeeds has its connection closed
+ * gracefully. The server keeps serving either way.
+ *
+ * Closing the scope stops accepting; handlers waiting to read (or starting to
+ * wait) are interrupted at once, busy ones get `shutdownGracePeriod` and are
+ * then interrupted; every socket is destroyed, including ones accepted but
+ * not yet handled, and the Unix socket file is removed.
+ *
+ * A Unix path whose file is left over from a dead process (connecting to it
+ * is refused) is replaced; one with a live listener is `ListenError`
+ * `EADDRINUSE`; a path longer than the OS allows is `ListenError`
+ * `ENAMETOOLONG`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const serve = <A, E, R>(
+  address: Address,
+  handler: (connection: Connection) => Effect.Effect<A, E, R>,
+  options: ServeOptions = {}
+): Effect.Effect<Server, ListenError, R | Scope.Scope> =>
+  internal.serve(nodeServer.listen(address, options), handler, options)
+
+interface Registration {
+  readonly handler: (socket: Socket.Socket) => Effect.Effect<unknown, unknown>
+  readonly done: Deferred.Deferred<void>
+}
+
+/**
+ * Provides `@effect/platform`'s `SocketServer.SocketServer` backed by
+ * `serve`. Connections that arrive before `run` is called wait for it;
+ * interrupting `run` interrupts its handlers.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerSocketServer = (
+  address: Address,
+  options?: ServeOptions
+): Layer.Layer<SocketServer.SocketServer, ListenError> =>
+  Layer.scoped(
+    SocketServer.SocketServer,
+    Effect.gen(function*() {
+      let registration = yield* Deferred.make<Registration>()
+      const server = yield* serve(address, (connection) =>
+        Effect.gen(function*() {
+          const current = yield* Deferred.await(registration)
+          yield* Effect.raceFirst(current.handler(toSocket(connection)), Deferred.await(current.done))
+        }), options)
+      const run = <R, E, _>(handler: (socket: Socket.Socket) => Effect.Effect<_, E, R>) =>
+        Effect.gen(function*() {
+          const context = yield* Effect.context<R>()
+          const done = yield* Deferred.make<void>()
+          yield* Deferred.succeed(registration, {
+            handler: (socket) => Effect.provide(handler(socket), context),
+            done
+          })
+          return yield* Effect.never.pipe(
+            Effect.ensuring(Effect.suspend(() =>
+              Effect.flatMap(Deferred.make<Registration>(), (next) => {
+                registration = next
+                return Deferred.succeed(done, undefined)
+              })
+            ))
+          )
+        })
+      return SocketServer.SocketServer.of({ address: server.address, run })
+    })
+  )
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export const ListenError = errors.ListenError
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ListenError = errors.ListenError

@@ -1,0 +1,173 @@
+/**
+ * The same program over TCP, Unix sockets or in-process pairs: code that
+ * needs to connect or serve asks for `Transport` and a layer decides which.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import type { Address } from "./Address.js"
+import * as AddressM from "./Address.js"
+import type { ConnectOptions } from "./Client.js"
+import type { Connection, ConnectError, ListenError } from "./Connection.js"
+import { scoped } from "./internal/connection.js"
+import * as memory from "./internal/memory.js"
+import * as nodeClient from "./internal/nodeClient.js"
+import * as nodeServer from "./internal/nodeServer.js"
+import * as engine from "./internal/server.js"
+import type { ServeOptions, Server } from "./Server.js"
+
+/**
+ * Connect to, or serve on, an address fixed by the layer.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class Transport extends Context.Tag("effect-net/Transport")<Transport, {
+  readonly connect: Effect.Effect<Connection, ConnectError, Scope.Scope>
+  readonly serve: <E, R>(
+    handler: (connection: Connection) => Effect.Effect<void, E, R>
+  ) => Effect.Effect<Server, ListenError, R | Scope.Scope>
+}>() {}
+
+/**
+ * `layerTcp` options: the address, plus `Client.ConnectOptions` for
+ * `connect` and `Server.ServeOptions` for `serve`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TcpOptions extends ConnectOptions, ServeOptions {
+  readonly port: number
+  readonly host?: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnixOptions extends ConnectOptions, ServeOptions {
+  readonly path: string
+}
+
+/**
+ * How the memory transport cuts the bytes that flow through it: every piece
+ * `size` bytes (`size: 1` is byte-at-a-time), or random sizes in
+ * `1..maxSize` drawn from `seed` (the same seed and the same sequence of
+ * connections give the same cuts). A re-chunked connection hands over one
+ * piece per pull.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Rechunk = memory.Rechunk
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fixedChunks = (size: number): Rechunk => ({ _tag: "Fixed", size: Math.max(1, Math.floor(size)) })
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const randomChunks = (seed: number, maxSize: number = 16): Rechunk => ({
+  _tag: "Random",
+  seed,
+  maxSize: Math.max(1, Math.floor(maxSize))
+})
+
+/**
+ * `layerMemory` options. Both ends use `idleTimeout` and `closeTimeout`; the
+ * serving side also the `Server.ServeOptions` (`noDelay`, `keepAlive` and
+ * `backlog` mean nothing here).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MemoryOptions extends ServeOptions {
+  readonly rechunk?: Rechunk | undefined
+}
+
+/**
+ * A TCP transport. `connect` goes to the address a `serve` on this transport
+ * is bound to, while one runs (so `port: 0` works), else to `host:port`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeTcp = (options: TcpOptions): Effect.Effect<Transport["Type"]> =>
+  makeNode(AddressM.tcp(options.port, options.host), options)
+
+/**
+ * A Unix-domain socket transport on `path`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeUnix = (options: UnixOptions): Effect.Effect<Transport["Type"]> =>
+  makeNode(AddressM.unix(options.path), options)
+
+const makeNode = (address: Address, options: ConnectOptions & ServeOptions) =>
+  Effect.sync((): Transport["Type"] => {
+    let bound: Address | undefined
+    return {
+      connect: Effect.suspend(() => nodeClient.connect(bound ?? address, options)),
+      serve: (handler) =>
+        engine.serve(nodeServer.listen(address, options), handler, options).pipe(
+          Effect.tap((server) =>
+            Effect.acquireRelease(Effect.sync(() => {
+              bound = server.address
+            }), () =>
+              Effect.sync(() => {
+                bound = undefined
+              }))
+          )
+        )
+    }
+  })
+
+/**
+ * An in-process transport: `connect` makes a pair of connected endpoints and
+ * hands one to the running `serve` (`ConnectError` `ECONNREFUSED` when none
+ * runs; a second concurrent `serve` is `ListenError` `EADDRINUSE`). Each
+ * direction buffers at most ~64 KiB before writes wait, like a socket.
+ * Optionally re-chunks traffic to test protocol code against fragmentation.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Transport["Type"]> =>
+  Effect.sync((): Transport["Type"] => {
+    const network = memory.makeNetwork({ rechunk: options.rechunk })
+    const endpointOptions = {
+      idleTimeoutMillis: engine.millis(options.idleTimeout),
+      closeTimeoutMillis: engine.closeTimeoutMillis(options.closeTimeout)
+    }
+    return {
+      connect: Effect.uninterruptible(Effect.flatMap(network.connect(endpointOptions), scoped)),
+      serve: (handler) => engine.serve(network.listen(endpointOptions), handler, options)
+    }
+  })
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerTcp = (options: TcpOptions): Layer.Layer<Transport> => Layer.effect(Transport, makeTcp(options))
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerUnix = (options: UnixOptions): Layer.Layer<Transport> => Layer.effect(Transport, makeUnix(options))
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerMemory = (options?: MemoryOptions): Layer.Layer<Transport> =>
+  Layer.effect(Transport, makeMemory(options))

@@ -1,0 +1,77 @@
+import * as Socket from "@effect/platform/Socket"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Scope from "effect/Scope"
+import * as Sink from "effect/Sink"
+import * as Stream from "effect/Stream"
+import type { Connection, TypeId as ConnectionTypeId } from "../Connection.js"
+import type { Endpoint } from "./endpoint.js"
+import type { SocketError } from "./socketErrors.js"
+
+/** @internal */
+export const TypeId: ConnectionTypeId = Symbol.for("effect-net/Connection") as ConnectionTypeId
+
+const encoder = new TextEncoder()
+
+/** @internal */
+export const fromEndpoint = (endpoint: Endpoint): Connection => ({
+  [TypeId]: TypeId,
+  localAddress: endpoint.localAddress,
+  remoteAddress: endpoint.remoteAddress,
+  read: Stream.repeatEffectChunkOption(endpoint.pull),
+  write: (data) => endpoint.write([typeof data === "string" ? encoder.encode(data) : data]),
+  sink: Sink.forEachChunk((chunk: Chunk.Chunk<Uint8Array>) => endpoint.write(Chunk.toReadonlyArray(chunk))),
+  end: endpoint.end
+})
+
+/**
+ * Ties the endpoint to the current scope: a successful exit closes it
+ * gracefully, anything else destroys it at once.
+ *
+ * @internal
+ */
+export const scoped = (endpoint: Endpoint): Effect.Effect<Connection, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.sync(() => fromEndpoint(endpoint)),
+    (_, exit) => endpoint.close(Exit.isSuccess(exit))
+  )
+
+const platformError = (reason: "Read" | "Write") => (cause: SocketError): Socket.SocketError =>
+  new Socket.SocketGenericError({ reason, cause })
+
+/**
+ * A `Socket.Socket` view of an open connection. Handler effects run one after
+ * another as the bytes are pulled, so a slow handler slows the peer down
+ * instead of queueing its bytes.
+ *
+ * @internal
+ */
+export const toSocket = (self: Connection): Socket.Socket => {
+  const run = <_, E = never, R = never>(
+    handler: (_: Uint8Array) => Effect.Effect<_, E, R> | void,
+    options?: { readonly onOpen?: Effect.Effect<void> | undefined }
+  ): Effect.Effect<void, Socket.SocketError | E, R> =>
+    Effect.zipRight(
+      options?.onOpen ?? Effect.void,
+      self.read.pipe(
+        Stream.mapError(platformError("Read")),
+        Stream.runForEachChunk((chunk) =>
+          Effect.forEach(chunk, (bytes) => {
+            const result = handler(bytes)
+            return Effect.isEffect(result) ? result : Effect.void
+          }, { discard: true })
+        )
+      )
+    )
+  const write = (chunk: Uint8Array | string | Socket.CloseEvent): Effect.Effect<void, Socket.SocketError> =>
+    Socket.isCloseEvent(chunk)
+      ? Effect.mapError(self.end, platformError("Write"))
+      : Effect.mapError(self.write(chunk), platformError("Write"))
+  return Socket.Socket.of({
+    [Socket.TypeId]: Socket.TypeId,
+    run,
+    runRaw: run,
+    writer: Effect.acquireRelease(Effect.succeed(write), () => Effect.ignore(self.end))
+  })
+}

@@ -1,0 +1,292 @@
+/**
+ * In-process connections: two bounded byte pipes per pair, with optional
+ * re-chunking of what flows through them to simulate TCP fragmentation.
+ */
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import type { Address } from "../Address.js"
+import * as AddressM from "../Address.js"
+import type { Endpoint } from "./endpoint.js"
+import { readHighWaterMark } from "./endpoint.js"
+import type { Listener } from "./server.js"
+import type { SocketError } from "./socketErrors.js"
+import { ConnectError, IdleTimeoutError, ListenError, SocketClosedError, WriteError } from "./socketErrors.js"
+
+/** @internal */
+export type Rechunk =
+  | { readonly _tag: "Fixed"; readonly size: number }
+  | { readonly _tag: "Random"; readonly seed: number; readonly maxSize: number }
+
+type Cut = (bytes: Uint8Array, out: Array<Uint8Array>) => void
+
+// mulberry32: tiny, seedable, good enough to pick cut points.
+const prng = (seed: number) => {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const makeCut = (rechunk: Rechunk, stream: number): Cut => {
+  const next: () => number = rechunk._tag === "Fixed"
+    ? () => rechunk.size
+    : (() => {
+      const random = prng(rechunk.seed * 2654435761 + stream)
+      return () => 1 + Math.floor(random() * rechunk.maxSize)
+    })()
+  return (bytes, out) => {
+    let offset = 0
+    while (offset < bytes.byteLength) {
+      const size = Math.max(1, next())
+      out.push(bytes.subarray(offset, offset + size))
+      offset += size
+    }
+  }
+}
+
+class Pipe {
+  chunks: Array<Uint8Array> = []
+  buffered = 0
+  /** The writer sent its FIN. */
+  ended = false
+  /** The reader is gone: writes fail. */
+  broken = false
+  /** The reader is closing: input is dropped. */
+  discarding = false
+  readonly readers = new Set<() => void>()
+  readonly writers = new Set<() => void>()
+  constructor(readonly cut: Cut | undefined) {}
+}
+
+const wake = (waiters: Set<() => void>) => {
+  if (waiters.size === 0) return
+  const all = Array.from(waiters)
+  waiters.clear()
+  for (const f of all) f()
+}
+
+/** @internal */
+export interface MemoryEndpointOptions {
+  readonly idleTimeoutMillis: number | undefined
+  readonly closeTimeoutMillis: number
+}
+
+const makeEndpoint = (
+  input: Pipe,
+  output: Pipe,
+  localAddress: Address,
+  remoteAddress: Address,
+  options: MemoryEndpointOptions
+): Endpoint => {
+  let closed = false
+  let writeEnded = false
+  let failure: SocketError | undefined
+  const closeWaiters = new Set<() => void>()
+
+  let idleTimer: ReturnType<typeof setTimeout> | undefined
+  const touch = () => idleTimer?.refresh()
+
+  const destroy = () => {
+    if (closed) return
+    closed = true
+    if (idleTimer !== undefined) clearTimeout(idleTimer)
+    output.ended = true
+    input.broken = true
+    input.chunks = []
+    input.buffered = 0
+    wake(input.readers)
+    wake(input.writers)
+    wake(output.readers)
+    wake(output.writers)
+    wake(closeWaiters)
+    endpoint.onClose?.()
+  }
+
+  if (options.idleTimeoutMillis !== undefined && options.idleTimeoutMillis > 0) {
+    const timeoutMillis = options.idleTimeoutMillis
+    idleTimer = setTimeout(() => {
+      failure ??= new IdleTimeoutError({ timeoutMillis })
+      destroy()
+    }, timeoutMillis)
+    idleTimer.unref()
+  }
+
+  const parkRead = Effect.async<void>((resume) => {
+    const waiter = () => resume(Effect.void)
+    input.readers.add(waiter)
+    endpoint.onReadWait?.()
+    return Effect.sync(() => {
+      input.readers.delete(waiter)
+    })
+  })
+
+  const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<SocketError>> = Effect.suspend(() => {
+    if (input.chunks.length > 0) {
+      let out: Array<Uint8Array>
+      if (input.cut === undefined) {
+        out = input.chunks
+        input.chunks = []
+      } else {
+        // Re-chunked pipes hand over one piece per pull: the consumer sees every cut.
+        out = [input.chunks.shift()!]
+      }
+      for (const bytes of out) input.buffered -= bytes.byteLength
+      if (input.buffered <= readHighWaterMark) wake(input.writers)
+      touch()
+      return Effect.succeed(Chunk.unsafeFromArray(out))
+    }
+    if (input.ended && !closed) return Effect.fail(Option.none())
+    if (failure !== undefined) return Effect.fail(Option.some(failure))
+    if (closed) return Effect.fail(Option.some(new SocketClosedError({ operation: "read" })))
+    return Effect.zipRight(parkRead, pull)
+  })
+
+  const awaitDrain = Effect.async<void, SocketError>((resume) => {
+    const check = () => {
+      if (closed) return resume(Effect.fail(failure ?? new SocketClosedError({ operation: "write" })))
+      if (output.broken) return resume(Effect.fail(new WriteError({ code: "EPIPE" })))
+      if (output.buffered <= readHighWaterMark) return resume(Effect.void)
+      output.writers.add(check)
+    }
+    check()
+    return Effect.sync(() => {
+      output.writers.delete(check)
+    })
+  })
+
+  const write = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, SocketError> =>
+    Effect.suspend(() => {
+      if (closed || writeEnded) return Effect.fail(failure ?? new SocketClosedError({ operation: "write" }))
+      if (output.broken) return Effect.fail(new WriteError({ code: "EPIPE" }))
+      touch()
+      if (output.discarding) return Effect.void
+      for (const bytes of data) {
+        if (bytes.byteLength === 0) continue
+        // Copy: the writer may reuse its buffer once the write resolved, as with a socket.
+        const copy = bytes.slice()
+        if (output.cut === undefined) output.chunks.push(copy)
+        else output.cut(copy, output.chunks)
+        output.buffered += copy.byteLength
+      }
+      wake(output.readers)
+      return output.buffered > readHighWaterMark ? awaitDrain : Effect.void
+    })
+
+  const end: Effect.Effect<void, SocketError> = Effect.suspend(() => {
+    if (closed) return Effect.fail(failure ?? new SocketClosedError({ operation: "end" }))
+    if (!writeEnded) {
+      writeEnded = true
+      output.ended = true
+      wake(output.readers)
+    }
+    return Effect.void
+  })
+
+  const gracefulClose = Effect.async<void>((resume) => {
+    if (closed) return resume(Effect.void)
+    writeEnded = true
+    output.ended = true
+    wake(output.readers)
+    input.discarding = true
+    input.chunks = []
+    input.buffered = 0
+    wake(input.writers)
+    if (input.ended) {
+      destroy()
+      return resume(Effect.void)
+    }
+    const timer = setTimeout(destroy, options.closeTimeoutMillis)
+    const onPeerEnd = () => {
+      if (input.ended || closed) destroy()
+      else input.readers.add(onPeerEnd)
+    }
+    input.readers.add(onPeerEnd)
+    const done = () => {
+      clearTimeout(timer)
+      resume(Effect.void)
+    }
+    closeWaiters.add(done)
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      destroy()
+    })
+  })
+
+  const endpoint: Endpoint = {
+    localAddress,
+    remoteAddress,
+    pull,
+    write,
+    end,
+    close: (graceful) => graceful ? gracefulClose : Effect.sync(destroy),
+    destroy,
+    isClosed: () => closed,
+    isReadWaiting: () => input.readers.size > 0,
+    onReadWait: undefined,
+    onClose: undefined
+  }
+  return endpoint
+}
+
+/** @internal */
+export interface MemoryNetworkOptions {
+  readonly rechunk?: Rechunk | undefined
+}
+
+/** @internal */
+export const memoryAddress: Address = AddressM.unix("effect-net:memory")
+
+/**
+ * One in-process "network" with a single listening address.
+ *
+ * @internal
+ */
+export interface MemoryNetwork {
+  readonly listen: (
+    options: MemoryEndpointOptions
+  ) => (accept: (endpoint: Endpoint) => void) => Effect.Effect<Listener, ListenError, Scope.Scope>
+  readonly connect: (options: MemoryEndpointOptions) => Effect.Effect<Endpoint, ConnectError>
+}
+
+/** @internal */
+export const makeNetwork = (options: MemoryNetworkOptions = {}): MemoryNetwork => {
+  let current: { readonly accept: (endpoint: Endpoint) => void; readonly options: MemoryEndpointOptions } | undefined
+  let pairs = 0
+  const listen = (serverOptions: MemoryEndpointOptions) => (accept: (endpoint: Endpoint) => void) =>
+    Effect.acquireRelease(
+      Effect.suspend(() => {
+        if (current !== undefined) {
+          return Effect.fail(new ListenError({ address: memoryAddress, code: "EADDRINUSE" }))
+        }
+        const registration = { accept, options: serverOptions }
+        current = registration
+        const stop = () => {
+          if (current === registration) current = undefined
+        }
+        return Effect.succeed<Listener>({ address: memoryAddress, stop, closed: Effect.void })
+      }),
+      (listener) => Effect.sync(listener.stop)
+    )
+  const connect = (clientOptions: MemoryEndpointOptions) =>
+    Effect.suspend(() => {
+      if (current === undefined) {
+        return Effect.fail(new ConnectError({ address: memoryAddress, code: "ECONNREFUSED" }))
+      }
+      const n = pairs++
+      const rechunk = options.rechunk
+      const toServer = new Pipe(rechunk === undefined ? undefined : makeCut(rechunk, 2 * n))
+      const toClient = new Pipe(rechunk === undefined ? undefined : makeCut(rechunk, 2 * n + 1))
+      const client = AddressM.unix("")
+      const serverSide = makeEndpoint(toServer, toClient, memoryAddress, client, current.options)
+      const clientSide = makeEndpoint(toClient, toServer, client, memoryAddress, clientOptions)
+      current.accept(serverSide)
+      return Effect.succeed(clientSide)
+    })
+  return { listen, connect }
+}

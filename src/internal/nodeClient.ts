@@ -1,0 +1,85 @@
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Scope from "effect/Scope"
+import * as Net from "node:net"
+import type { Address } from "../Address.js"
+import * as AddressM from "../Address.js"
+import type { Connection } from "../Connection.js"
+import { fromEndpoint } from "./connection.js"
+import type { Endpoint } from "./endpoint.js"
+import { makeEndpoint, tcpAddresses } from "./nodeSocket.js"
+import { closeTimeoutMillis, millis } from "./server.js"
+import { ConnectError, errorCode } from "./socketErrors.js"
+
+/** @internal */
+export interface ConnectOptions {
+  readonly connectTimeout?: Duration.DurationInput | undefined
+  readonly idleTimeout?: Duration.DurationInput | undefined
+  readonly noDelay?: boolean | undefined
+  readonly keepAlive?: boolean | undefined
+  readonly closeTimeout?: Duration.DurationInput | undefined
+}
+
+/** @internal */
+export const defaultConnectTimeout: Duration.DurationInput = "10 seconds"
+
+const open = (address: Address, options: ConnectOptions) =>
+  Effect.async<Endpoint, ConnectError>((resume) => {
+    const socket = Net.createConnection(
+      address._tag === "UnixAddress"
+        ? { path: address.path, allowHalfOpen: true }
+        : {
+          host: address.hostname,
+          port: address.port,
+          allowHalfOpen: true,
+          noDelay: options.noDelay ?? false,
+          keepAlive: options.keepAlive ?? false
+        }
+    )
+    // Nothing is read until the connection's stream pulls.
+    socket.pause()
+    const onError = (cause: Error) => {
+      socket.destroy()
+      resume(Effect.fail(new ConnectError({ address, code: errorCode(cause), cause })))
+    }
+    socket.once("error", onError)
+    socket.once("connect", () => {
+      socket.off("error", onError)
+      const addresses = address._tag === "UnixAddress"
+        ? { local: AddressM.unix(""), remote: address }
+        : tcpAddresses(socket)
+      resume(Effect.succeed(makeEndpoint(socket, {
+        localAddress: addresses.local,
+        remoteAddress: addresses.remote,
+        idleTimeoutMillis: millis(options.idleTimeout),
+        closeTimeoutMillis: closeTimeoutMillis(options.closeTimeout)
+      })))
+    })
+    return Effect.sync(() => socket.destroy())
+  })
+
+/**
+ * Connects and ties the socket to the scope; the connect itself stays
+ * interruptible (and bounded by `connectTimeout`).
+ *
+ * @internal
+ */
+export const connect = (address: Address, options: ConnectOptions = {}): Effect.Effect<
+  Connection,
+  ConnectError,
+  Scope.Scope
+> =>
+  Effect.uninterruptibleMask((restore) =>
+    restore(
+      open(address, options).pipe(
+        Effect.timeoutFail({
+          duration: options.connectTimeout ?? defaultConnectTimeout,
+          onTimeout: () => new ConnectError({ address, code: "ETIMEDOUT" })
+        })
+      )
+    ).pipe(
+      Effect.tap((endpoint) => Effect.addFinalizer((exit) => endpoint.close(Exit.isSuccess(exit)))),
+      Effect.map(fromEndpoint)
+    )
+  )

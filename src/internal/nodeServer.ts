@@ -1,0 +1,176 @@
+/**
+ * Binding a `node:net` server: TCP, or a Unix path with stale-file recovery.
+ */
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import * as Fs from "node:fs"
+import * as Net from "node:net"
+import type { Address, UnixAddress } from "../Address.js"
+import * as AddressM from "../Address.js"
+import type { Endpoint } from "./endpoint.js"
+import { makeEndpoint, tcpAddresses } from "./nodeSocket.js"
+import type { Listener, ServeOptions } from "./server.js"
+import { closeTimeoutMillis, millis } from "./server.js"
+import { errorCode, ListenError } from "./socketErrors.js"
+
+/**
+ * Longest `sun_path` the OS accepts, in bytes, without the terminating NUL.
+ *
+ * @internal
+ */
+export const maxUnixPathBytes = process.platform === "linux" ? 107 : 103
+
+const bind = (server: Net.Server, options: Net.ListenOptions) =>
+  Effect.async<void, Error>((resume) => {
+    const onError = (error: Error) => {
+      server.off("listening", onListening)
+      resume(Effect.fail(error))
+    }
+    const onListening = () => {
+      server.off("error", onError)
+      resume(Effect.succeed(undefined))
+    }
+    server.once("error", onError)
+    server.once("listening", onListening)
+    server.listen(options)
+  })
+
+type Probe = "live" | "stale" | "gone"
+
+// A path in use may be a leftover from a process that died: only a refused connect proves nobody listens.
+const probe = (path: string) =>
+  Effect.async<Probe>((resume) => {
+    const socket = Net.connect({ path })
+    socket.once("connect", () => {
+      socket.destroy()
+      resume(Effect.succeed("live"))
+    })
+    socket.once("error", (error) => {
+      socket.destroy()
+      const code = errorCode(error)
+      resume(Effect.succeed(code === "ECONNREFUSED" ? "stale" : code === "ENOENT" ? "gone" : "live"))
+    })
+    return Effect.sync(() => socket.destroy())
+  }).pipe(Effect.timeoutTo({ duration: "1 second", onSuccess: (p): Probe => p, onTimeout: (): Probe => "live" }))
+
+const isSocketFile = (path: string) => {
+  try {
+    return Fs.lstatSync(path).isSocket()
+  } catch {
+    return false
+  }
+}
+
+const unlinkSocketFile = (path: string) => {
+  if (isSocketFile(path)) {
+    try {
+      Fs.unlinkSync(path)
+    } catch {
+      // Already gone or not ours to remove: nothing left to clean.
+    }
+  }
+}
+
+const listenError = (address: Address) => (cause: Error) => new ListenError({ address, code: errorCode(cause), cause })
+
+const bindUnix = (server: Net.Server, address: UnixAddress, backlog: number | undefined) => {
+  const options: Net.ListenOptions = backlog === undefined ? { path: address.path } : { path: address.path, backlog }
+  return bind(server, options).pipe(
+    Effect.catchIf((error) => errorCode(error) === "EADDRINUSE", (error) =>
+      Effect.flatMap(probe(address.path), (state) => {
+        if (state === "live") return Effect.fail(error)
+        if (state === "stale") {
+          if (!isSocketFile(address.path)) return Effect.fail(error)
+          unlinkSocketFile(address.path)
+        }
+        return bind(server, options)
+      })),
+    Effect.mapError(listenError(address))
+  )
+}
+
+/**
+ * Binds and starts delivering accepted sockets, paused, as endpoints.
+ *
+ * @internal
+ */
+export const listen = (address: Address, options: ServeOptions) =>
+(accept: (endpoint: Endpoint) => void): Effect.Effect<Listener, ListenError, Scope.Scope> =>
+  Effect.gen(function*() {
+    if (address._tag === "UnixAddress" && Buffer.byteLength(address.path) > maxUnixPathBytes) {
+      return yield* new ListenError({
+        address,
+        code: "ENAMETOOLONG",
+        reason: `Unix socket path is ${
+          Buffer.byteLength(address.path)
+        } bytes; this OS allows at most ${maxUnixPathBytes}`
+      })
+    }
+    const idleTimeoutMillis = millis(options.idleTimeout)
+    const closeMillis = closeTimeoutMillis(options.closeTimeout)
+    const server = Net.createServer({ allowHalfOpen: options.allowHalfOpen ?? true, pauseOnConnect: true })
+    server.on("connection", (socket) => {
+      let local: Address
+      let remote: Address
+      if (address._tag === "UnixAddress") {
+        local = address
+        remote = AddressM.unix("")
+      } else {
+        const addresses = tcpAddresses(socket)
+        local = addresses.local
+        remote = addresses.remote
+        if (options.noDelay === true) socket.setNoDelay(true)
+      }
+      if (options.keepAlive === true) socket.setKeepAlive(true)
+      accept(makeEndpoint(socket, {
+        localAddress: local,
+        remoteAddress: remote,
+        idleTimeoutMillis,
+        closeTimeoutMillis: closeMillis
+      }))
+    })
+
+    let closed = false
+    let fullyClosed = false
+    const closedCallbacks = new Set<() => void>()
+    const stop = () => {
+      if (closed) return
+      closed = true
+      server.close(() => {
+        fullyClosed = true
+        for (const f of closedCallbacks) f()
+        closedCallbacks.clear()
+      })
+    }
+
+    yield* Effect.acquireRelease(
+      address._tag === "UnixAddress"
+        ? bindUnix(server, address, options.backlog)
+        : bind(server, {
+          host: address.hostname,
+          port: address.port,
+          ...(options.backlog === undefined ? {} : { backlog: options.backlog })
+        }).pipe(Effect.mapError(listenError(address))),
+      () =>
+        Effect.sync(() => {
+          stop()
+          if (address._tag === "UnixAddress") unlinkSocketFile(address.path)
+        })
+    )
+    // After binding, errors are per connection and reach each socket's own listener.
+    server.on("error", () => {})
+
+    const bound = server.address()
+    return {
+      address: bound === null || typeof bound === "string" ? address : AddressM.tcp(bound.port, bound.address),
+      stop,
+      closed: Effect.async<void>((resume) => {
+        if (fullyClosed) return resume(Effect.void)
+        const done = () => resume(Effect.void)
+        closedCallbacks.add(done)
+        return Effect.sync(() => {
+          closedCallbacks.delete(done)
+        })
+      })
+    }
+  })

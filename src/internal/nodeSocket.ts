@@ -1,0 +1,188 @@
+/**
+ * `node:net` glue: a socket as an `Endpoint`. The socket is kept paused and
+ * only resumed while a pull waits, so unread bytes stay in the kernel and TCP
+ * pushes back on the sender.
+ */
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type * as Net from "node:net"
+import type { Address } from "../Address.js"
+import * as AddressM from "../Address.js"
+import type { Endpoint } from "./endpoint.js"
+import { readHighWaterMark } from "./endpoint.js"
+import type { SocketError } from "./socketErrors.js"
+import { errorCode, IdleTimeoutError, ReadError, SocketClosedError, WriteError } from "./socketErrors.js"
+
+/** @internal */
+export interface NodeEndpointOptions {
+  readonly localAddress: Address
+  readonly remoteAddress: Address
+  readonly idleTimeoutMillis: number | undefined
+  readonly closeTimeoutMillis: number
+}
+
+/** @internal */
+export const tcpAddresses = (socket: Net.Socket): { readonly local: Address; readonly remote: Address } => ({
+  local: AddressM.tcp(socket.localPort ?? 0, socket.localAddress ?? ""),
+  remote: AddressM.tcp(socket.remotePort ?? 0, socket.remoteAddress ?? "")
+})
+
+/**
+ * Wraps a connected socket. Listeners are attached synchronously so that no
+ * event is missed between connect and first use.
+ *
+ * @internal
+ */
+export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): Endpoint => {
+  socket.pause()
+
+  let chunks: Array<Uint8Array> = []
+  let buffered = 0
+  let readEnded = false
+  let discarding = false
+  let readFailure: SocketError | undefined
+  // Why later writes fail once the socket is gone; SocketClosedError if nothing went wrong.
+  let writeFailure: SocketError | undefined
+  let closed = false
+  const readWaiters = new Set<() => void>()
+  const drainWaiters = new Set<() => void>()
+  const closeWaiters = new Set<() => void>()
+
+  const wake = (waiters: Set<() => void>) => {
+    if (waiters.size === 0) return
+    const all = Array.from(waiters)
+    waiters.clear()
+    for (const f of all) f()
+  }
+
+  socket.on("data", (data: Buffer) => {
+    if (discarding) return
+    chunks.push(data)
+    buffered += data.byteLength
+    if (buffered >= readHighWaterMark) socket.pause()
+    wake(readWaiters)
+  })
+  socket.on("end", () => {
+    readEnded = true
+    wake(readWaiters)
+  })
+  socket.on("error", (cause: Error) => {
+    const code = errorCode(cause)
+    readFailure ??= new ReadError({ code, cause })
+    writeFailure ??= new WriteError({ code, cause })
+    wake(readWaiters)
+    wake(drainWaiters)
+  })
+  socket.on("drain", () => wake(drainWaiters))
+  socket.on("close", () => {
+    closed = true
+    wake(readWaiters)
+    wake(drainWaiters)
+    wake(closeWaiters)
+    endpoint.onClose?.()
+  })
+  if (options.idleTimeoutMillis !== undefined && options.idleTimeoutMillis > 0) {
+    const timeoutMillis = options.idleTimeoutMillis
+    socket.setTimeout(timeoutMillis)
+    socket.on("timeout", () => {
+      const error = new IdleTimeoutError({ timeoutMillis })
+      readFailure ??= error
+      writeFailure ??= error
+      socket.destroy()
+    })
+  }
+
+  const writeClosed = () => closed || socket.destroyed || socket.writableEnded || writeFailure !== undefined
+
+  const parkRead = Effect.async<void>((resume) => {
+    const waiter = () => resume(Effect.void)
+    readWaiters.add(waiter)
+    if (socket.isPaused()) socket.resume()
+    endpoint.onReadWait?.()
+    return Effect.sync(() => {
+      readWaiters.delete(waiter)
+    })
+  })
+
+  const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<SocketError>> = Effect.suspend(() => {
+    if (chunks.length > 0) {
+      const out = Chunk.unsafeFromArray(chunks)
+      chunks = []
+      buffered = 0
+      return Effect.succeed(out)
+    }
+    if (readEnded) return Effect.fail(Option.none())
+    if (readFailure !== undefined) return Effect.fail(Option.some(readFailure))
+    if (closed) return Effect.fail(Option.some(new SocketClosedError({ operation: "read" })))
+    return Effect.zipRight(parkRead, pull)
+  })
+
+  const awaitDrain = Effect.async<void, SocketError>((resume) => {
+    const check = () => {
+      if (writeFailure !== undefined) return resume(Effect.fail(writeFailure))
+      if (closed || socket.destroyed) return resume(Effect.fail(new SocketClosedError({ operation: "write" })))
+      if (!socket.writableNeedDrain) return resume(Effect.void)
+      drainWaiters.add(check)
+    }
+    check()
+    return Effect.sync(() => {
+      drainWaiters.delete(check)
+    })
+  })
+
+  const write = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, SocketError> =>
+    Effect.suspend(() => {
+      if (writeClosed()) return Effect.fail(writeFailure ?? new SocketClosedError({ operation: "write" }))
+      let accepted = true
+      for (const bytes of data) accepted = socket.write(bytes)
+      return accepted ? Effect.void : awaitDrain
+    })
+
+  const end: Effect.Effect<void, SocketError> = Effect.suspend(() => {
+    if (socket.writableEnded && !closed) return Effect.void
+    if (closed || socket.destroyed) return Effect.fail(writeFailure ?? new SocketClosedError({ operation: "end" }))
+    socket.end()
+    return Effect.void
+  })
+
+  const destroy = () => {
+    if (!socket.destroyed) socket.destroy()
+  }
+
+  const gracefulClose = Effect.async<void>((resume) => {
+    if (closed) return resume(Effect.void)
+    // Drop unread input so the peer's FIN can surface and the kernel has nothing left to answer with RST.
+    discarding = true
+    chunks = []
+    buffered = 0
+    const timer = setTimeout(destroy, options.closeTimeoutMillis)
+    const done = () => {
+      clearTimeout(timer)
+      resume(Effect.void)
+    }
+    closeWaiters.add(done)
+    if (!socket.writableEnded) socket.end()
+    socket.resume()
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      closeWaiters.delete(done)
+      destroy()
+    })
+  })
+
+  const endpoint: Endpoint = {
+    localAddress: options.localAddress,
+    remoteAddress: options.remoteAddress,
+    pull,
+    write,
+    end,
+    close: (graceful) => graceful ? gracefulClose : Effect.sync(destroy),
+    destroy,
+    isClosed: () => closed,
+    isReadWaiting: () => readWaiters.size > 0,
+    onReadWait: undefined,
+    onClose: undefined
+  }
+  return endpoint
+}

@@ -1,0 +1,132 @@
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as FiberSet from "effect/FiberSet"
+import * as Runtime from "effect/Runtime"
+import * as Scope from "effect/Scope"
+import type { Address } from "../Address.js"
+import { format } from "../Address.js"
+import type { Connection } from "../Connection.js"
+import { scoped } from "./connection.js"
+import type { Endpoint } from "./endpoint.js"
+import { defaultCloseTimeoutMillis } from "./endpoint.js"
+import type { ListenError } from "./socketErrors.js"
+
+/** @internal */
+export interface Server {
+  readonly address: Address
+  readonly connections: Effect.Effect<number>
+}
+
+/** @internal */
+export interface ServeOptions {
+  readonly maxConnections?: number | undefined
+  readonly idleTimeout?: Duration.DurationInput | undefined
+  readonly allowHalfOpen?: boolean | undefined
+  readonly shutdownGracePeriod?: Duration.DurationInput | undefined
+  readonly closeTimeout?: Duration.DurationInput | undefined
+  readonly noDelay?: boolean | undefined
+  readonly keepAlive?: boolean | undefined
+  readonly backlog?: number | undefined
+}
+
+/** @internal */
+export const defaultShutdownGracePeriod: Duration.DurationInput = "5 seconds"
+
+/** @internal */
+export const millis = (duration: Duration.DurationInput | undefined): number | undefined =>
+  duration === undefined ? undefined : Duration.toMillis(Duration.decode(duration))
+
+/** @internal */
+export const closeTimeoutMillis = (duration: Duration.DurationInput | undefined): number =>
+  millis(duration) ?? defaultCloseTimeoutMillis
+
+/**
+ * What a transport hands the server engine: a bound listener.
+ *
+ * @internal
+ */
+export interface Listener {
+  readonly address: Address
+  /** Stop accepting new connections; idempotent. */
+  readonly stop: () => void
+  /** Completes once the listener is closed. */
+  readonly closed: Effect.Effect<void>
+}
+
+/**
+ * The transport-independent server: one fiber and scope per connection,
+ * connection limit, and the shutdown sequence.
+ *
+ * @internal
+ */
+export const serve = <A, E, R>(
+  listen: (accept: (endpoint: Endpoint) => void) => Effect.Effect<Listener, ListenError, Scope.Scope>,
+  handler: (connection: Connection) => Effect.Effect<A, E, R>,
+  options: ServeOptions
+): Effect.Effect<Server, ListenError, R | Scope.Scope> =>
+  Effect.gen(function*() {
+    const maxConnections = options.maxConnections ?? Number.POSITIVE_INFINITY
+    const gracePeriod = options.shutdownGracePeriod ?? defaultShutdownGracePeriod
+    const runtime = yield* Effect.runtime<R>()
+    const log = Runtime.runFork(runtime)
+    const fibersScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
+    const fibers = yield* Scope.extend(FiberSet.make<unknown, never>(), fibersScope)
+    const run = yield* FiberSet.runtime(fibers)<R>()
+    const handlers = new Map<Endpoint, Fiber.RuntimeFiber<unknown, never>>()
+    let shuttingDown = false
+
+    const interrupt = (endpoint: Endpoint) => handlers.get(endpoint)?.unsafeInterruptAsFork(FiberId.none)
+
+    const handle = (endpoint: Endpoint) =>
+      Effect.scoped(Effect.flatMap(scoped(endpoint), handler)).pipe(
+        Effect.catchAllCause((cause) =>
+          Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError("connection handler failed", cause)
+        ),
+        Effect.annotateLogs({ remoteAddress: format(endpoint.remoteAddress) }),
+        Effect.ensuring(Effect.sync(() => handlers.delete(endpoint)))
+      )
+
+    const accept = (endpoint: Endpoint) => {
+      if (shuttingDown) return endpoint.destroy()
+      if (handlers.size >= maxConnections) {
+        endpoint.destroy()
+        log(Effect.logWarning(
+          `connection from ${format(endpoint.remoteAddress)} closed: maxConnections (${maxConnections}) reached`
+        ))
+        return
+      }
+      endpoint.onReadWait = () => {
+        // During shutdown a handler waiting for the peer has no work in flight.
+        if (shuttingDown) interrupt(endpoint)
+      }
+      handlers.set(endpoint, run(handle(endpoint)))
+    }
+
+    const listener = yield* listen(accept)
+
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        shuttingDown = true
+        listener.stop()
+        for (const endpoint of handlers.keys()) {
+          if (endpoint.isReadWaiting()) interrupt(endpoint)
+        }
+        yield* Effect.timeoutOption(FiberSet.awaitEmpty(fibers), gracePeriod)
+        yield* Scope.close(fibersScope, Exit.void)
+        // Sockets accepted whose fiber never started have no finalizer of their own.
+        for (const endpoint of handlers.keys()) endpoint.destroy()
+        handlers.clear()
+        yield* Effect.timeoutOption(listener.closed, "1 second")
+      })
+    )
+
+    return {
+      address: listener.address,
+      connections: Effect.sync(() => handlers.size)
+    }
+  })

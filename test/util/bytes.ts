@@ -1,0 +1,131 @@
+/**
+ * Helpers for framing tests: bytes written the way the anchors write them,
+ * a wire cut into chunks at chosen points, and a decode that keeps both the
+ * frames and the error that ended the stream.
+ */
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as fc from "effect/FastCheck"
+import * as Stream from "effect/Stream"
+import type { Framer, FramingError } from "../../src/Framing.js"
+
+/** Bytes from latin1 strings (one char, one byte: "\x00\x09abc"), byte arrays and Uint8Arrays, concatenated. */
+export const bytes = (...parts: ReadonlyArray<string | ReadonlyArray<number> | Uint8Array>): Uint8Array =>
+  concat(parts.map((part) => typeof part === "string" ? Uint8Array.from(Buffer.from(part, "latin1")) : Uint8Array.from(part)))
+
+/** A frame as a latin1 string, so binary frames compare and print byte for byte. */
+export const latin1 = (frame: Uint8Array): string => Buffer.from(frame.buffer, frame.byteOffset, frame.length).toString("latin1")
+
+/** A 4-byte big-endian integer, like Netty's `ByteBuf.writeInt`. */
+export const int32 = (value: number): Uint8Array => {
+  const out = new Uint8Array(4)
+  new DataView(out.buffer).setUint32(0, value)
+  return out
+}
+
+/** Bytes 0, 1, ..., n - 1, like Netty's `for (i < n) buf.writeByte(i)`. */
+export const counting = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => i % 256)
+
+export const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0))
+  let at = 0
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.length
+  }
+  return out
+}
+
+/**
+ * Where to cut a wire: positions (taken modulo `wire.length + 1`, sorted; a
+ * repeated position gives an empty chunk), or every byte on its own.
+ */
+export type Cuts = ReadonlyArray<number> | "bytewise"
+
+/** The wire cut into chunks; each chunk is a copy with its own buffer, as a socket would deliver it. */
+export const cutAt = (wire: Uint8Array, cuts: Cuts): Array<Uint8Array> => {
+  if (cuts === "bytewise") return Array.from(wire, (byte) => Uint8Array.of(byte))
+  const points = cuts.map((cut) => cut % (wire.length + 1)).sort((a, b) => a - b)
+  const chunks: Array<Uint8Array> = []
+  let from = 0
+  for (const point of points) {
+    chunks.push(wire.slice(from, point))
+    from = point
+  }
+  chunks.push(wire.slice(from))
+  return chunks
+}
+
+/** What a decode produced: the frames (latin1) in order, then the error that ended the stream, if any. */
+export interface Decoded<E> {
+  readonly frames: Array<string>
+  readonly error?: E
+}
+
+/** Decode a stream, keeping the frames emitted before a failure and the failure itself. Defects are not caught. */
+export const decodeStream = <E, R>(
+  framer: Framer,
+  input: Stream.Stream<Uint8Array, E, R>
+): Effect.Effect<Decoded<E | FramingError>, never, R> =>
+  framer.decode(input).pipe(
+    Stream.either,
+    Stream.runCollect,
+    Effect.map((items) => {
+      const frames: Array<string> = []
+      for (const item of Chunk.toReadonlyArray(items)) {
+        if (Either.isLeft(item)) return { frames, error: item.left }
+        frames.push(latin1(item.right))
+      }
+      return { frames }
+    })
+  )
+
+/** Decode chunks given as bytes or latin1 strings. */
+export const decode = (framer: Framer, chunks: ReadonlyArray<Uint8Array | string | ReadonlyArray<number>>) =>
+  decodeStream(framer, Stream.fromIterable(chunks.map((chunk) => bytes(chunk))))
+
+/** Run `framer.encode` over frames and concatenate the wire chunks; the error, if any, after the bytes before it. */
+export const encodeStream = (framer: Framer, frames: ReadonlyArray<Uint8Array | string>) =>
+  framer.encode(Stream.fromIterable(frames.map((frame) => bytes(frame)))).pipe(
+    Stream.either,
+    Stream.runCollect,
+    Effect.map((items) => {
+      const wire: Array<Uint8Array> = []
+      let error: FramingError | undefined = undefined
+      for (const item of Chunk.toReadonlyArray(items)) {
+        if (Either.isRight(item)) wire.push(item.right)
+        else error = item.left
+      }
+      return { chunks: wire.map(latin1), wire: latin1(concat(wire)), error }
+    })
+  )
+
+// ---- arbitraries (effect/FastCheck: the fast-check @effect/vitest drives) ----
+
+/** Cut points: often a few, sometimes many (down to empty chunks), sometimes one byte per chunk. */
+export const cuts: fc.Arbitrary<Cuts> = fc.oneof(
+  { arbitrary: fc.array(fc.nat(), { maxLength: 6 }), weight: 4 },
+  { arbitrary: fc.array(fc.nat(), { minLength: 10, maxLength: 60 }), weight: 2 },
+  { arbitrary: fc.constant("bytewise" as const), weight: 1 }
+)
+
+/** Bytes drawn from `alphabet` (to make delimiters and `\r` likely), or any bytes. */
+export const frameOf = (alphabet: ReadonlyArray<number>, maxLength = 24): fc.Arbitrary<Uint8Array> =>
+  fc.oneof(
+    fc.array(fc.constantFrom(...alphabet), { maxLength }).map((xs) => Uint8Array.from(xs)),
+    fc.uint8Array({ maxLength })
+  )
+
+/** Any bytes, short or up to a few hundred (so varints take two bytes). */
+export const anyFrame: fc.Arbitrary<Uint8Array> = fc.oneof(
+  { arbitrary: fc.uint8Array({ maxLength: 24 }), weight: 5 },
+  { arbitrary: fc.uint8Array({ minLength: 120, maxLength: 300 }), weight: 1 }
+)
+
+/** Wire-like garbage: bytes biased towards small lengths, delimiters, `\r`, `\n` and varint continuation bits. */
+export const garbage: fc.Arbitrary<Uint8Array> = fc.oneof(
+  fc.uint8Array({ maxLength: 48 }),
+  fc.array(fc.constantFrom(0, 1, 2, 3, 5, 0x0a, 0x0d, 0x61, 0x62, 0x80, 0x81, 0xff), { maxLength: 48 })
+    .map((xs) => Uint8Array.from(xs))
+)

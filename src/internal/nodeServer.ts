@@ -51,7 +51,7 @@ const probe = (path: string) =>
       resume(Effect.succeed(code === "ECONNREFUSED" ? "stale" : code === "ENOENT" ? "gone" : "live"))
     })
     return Effect.sync(() => socket.destroy())
-  }).pipe(Effect.timeoutTo({ duration: "1 second", onSuccess: (p): Probe => p, onTimeout: (): Probe => "live" }))
+  }).pipe(Effect.interruptible, Effect.timeoutTo({ duration: "1 second", onSuccess: (p): Probe => p, onTimeout: (): Probe => "live" }))
 
 const isSocketFile = (path: string) => {
   try {

@@ -116,12 +116,13 @@ export const serve = <A, E, R>(
         for (const endpoint of handlers.keys()) {
           if (endpoint.isReadWaiting()) interrupt(endpoint)
         }
-        yield* Effect.timeoutOption(FiberSet.awaitEmpty(fibers), gracePeriod)
+        // Finalizers are uninterruptible: the waits must opt back in for their timeouts to fire.
+        yield* Effect.timeoutOption(Effect.interruptible(FiberSet.awaitEmpty(fibers)), gracePeriod)
         yield* Scope.close(fibersScope, Exit.void)
         // Sockets accepted whose fiber never started have no finalizer of their own.
         for (const endpoint of handlers.keys()) endpoint.destroy()
         handlers.clear()
-        yield* Effect.timeoutOption(listener.closed, "1 second")
+        yield* Effect.timeoutOption(Effect.interruptible(listener.closed), "1 second")
       })
     )
 

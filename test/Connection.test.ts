@@ -1,0 +1,243 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as Net from "node:net"
+import * as Path from "node:path"
+import * as Address from "../src/Address.js"
+import * as Client from "../src/Client.js"
+import type { Connection } from "../src/Connection.js"
+import * as Server from "../src/Server.js"
+import { mib, rawConnect, readAll, tempDir, timed } from "./peers/support.js"
+
+const echoHandler = (conn: Connection) => conn.read.pipe(Stream.run(conn.sink))
+
+/** A bare node server on 127.0.0.1 whose sockets the test drives directly. */
+const rawServer = (onSocket: (socket: Net.Socket) => void) =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly server: Net.Server; readonly address: Address.TcpAddress }>((resume) => {
+      const server = Net.createServer({ allowHalfOpen: true }, onSocket)
+      server.listen({ host: "127.0.0.1", port: 0 }, () => {
+        const { port } = server.address() as Net.AddressInfo
+        resume(Effect.succeed({ server, address: Address.tcp(port) }))
+      })
+    }),
+    ({ server }) => Effect.sync(() => server.close())
+  )
+
+describe("Connection", () => {
+  it.scopedLive("echoes over TCP and the read ends on the peer's FIN", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), echoHandler)
+      const got = yield* Effect.scoped(Effect.gen(function*() {
+        const conn = yield* Client.connect(server.address)
+        yield* conn.write("hello, ")
+        yield* conn.write(new TextEncoder().encode("world"))
+        yield* conn.end
+        return yield* readAll(conn)
+      }))
+      expect(got.toString()).toBe("hello, world")
+    }))
+
+  it.scopedLive("echoes over a Unix socket", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const server = yield* Server.serve(Address.unix(Path.join(dir, "echo.sock")), echoHandler)
+      const got = yield* Effect.scoped(Effect.gen(function*() {
+        const conn = yield* Client.connect(server.address)
+        yield* conn.write("over unix")
+        yield* conn.end
+        return yield* readAll(conn)
+      }))
+      expect(got.toString()).toBe("over unix")
+    }))
+
+  it.scopedLive("localAddress and remoteAddress name both ends", () =>
+    Effect.gen(function*() {
+      const seen = yield* Deferred.make<Connection>()
+      const server = yield* Server.serve(Address.tcp(0), (conn) =>
+        Effect.zipRight(Deferred.succeed(seen, conn), Stream.runDrain(conn.read)))
+      const conn = yield* Client.connect(server.address)
+      const accepted = yield* Deferred.await(seen)
+      expect(conn.remoteAddress).toEqual(server.address)
+      expect(accepted.localAddress).toEqual(server.address)
+      expect(accepted.remoteAddress).toEqual(conn.localAddress)
+      expect(conn.localAddress._tag).toBe("TcpAddress")
+    }))
+
+  it.scopedLive("read is pull-based: a handler that does not read stops the writer (platform: unbounded mailbox)", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), () => Effect.never, {
+        shutdownGracePeriod: "50 millis"
+      })
+      const conn = yield* Client.connect(server.address)
+      let written = 0
+      const writeAll = Effect.forEach(Array.from({ length: 512 }), () =>
+        Effect.tap(conn.write(new Uint8Array(64 * 1024)), () => {
+          written += 64 * 1024
+        }), { discard: true })
+      const done = yield* Effect.timeoutOption(writeAll, "400 millis")
+      console.log(`[pull] writer blocked after ${(written / mib).toFixed(1)} MiB of 32 MiB with nobody reading`)
+      expect(Option.isNone(done)).toBe(true)
+      expect(written).toBeLessThan(16 * mib)
+    }))
+
+  it.scopedLive("a pull hands over everything already received as one chunk", () =>
+    Effect.gen(function*() {
+      const sent = yield* Deferred.make<void>()
+      const firstPull = yield* Deferred.make<Chunk.Chunk<Uint8Array>>()
+      const server = yield* Server.serve(Address.tcp(0), (conn) =>
+        Effect.gen(function*() {
+          yield* Deferred.await(sent)
+          yield* Effect.sleep("50 millis")
+          const first = yield* conn.read.pipe(Stream.chunks, Stream.take(1), Stream.runCollect)
+          yield* Deferred.succeed(firstPull, Chunk.unsafeHead(first))
+        }))
+      const conn = yield* Client.connect(server.address, { noDelay: true })
+      for (let i = 0; i < 100; i++) yield* conn.write("0123456789")
+      yield* Deferred.succeed(sent, undefined)
+      const chunk = yield* Deferred.await(firstPull)
+      const bytes = Chunk.reduce(chunk, 0, (n, b) => n + b.byteLength)
+      expect(bytes).toBe(1000)
+    }))
+
+  it.scopedLive("concurrent writes keep their order, including ones that wait for 'drain'", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), echoHandler)
+      const conn = yield* Client.connect(server.address)
+      const sizes = Array.from({ length: 200 }, (_, i) => (i % 20 === 0 ? 256 * 1024 : 1000 + i))
+      const blocks = sizes.map((size, i) => new Uint8Array(size).fill(i % 251))
+      const reader = yield* Effect.fork(readAll(conn))
+      yield* Effect.forEach(blocks, (block) => conn.write(block), { concurrency: "unbounded", discard: true })
+      yield* conn.end
+      const got = yield* reader
+      expect(got.equals(Buffer.concat(blocks))).toBe(true)
+    }))
+
+  it.scopedLive("sink writes a stream with backpressure and does not half-close", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), echoHandler)
+      const conn = yield* Client.connect(server.address)
+      const reader = yield* Effect.fork(readAll(conn))
+      yield* Stream.range(0, 255).pipe(
+        Stream.map((i) => new Uint8Array(16 * 1024).fill(i)),
+        Stream.run(conn.sink)
+      )
+      yield* conn.write("tail")
+      yield* conn.end
+      const got = yield* reader
+      expect(got.byteLength).toBe(256 * 16 * 1024 + 4)
+      expect(got[16 * 1024 * 7]).toBe(7)
+      expect(got.subarray(-4).toString()).toBe("tail")
+    }))
+
+  it.scopedLive("the read stream has one cursor: running it again continues where the last run stopped", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), (conn) =>
+        Effect.gen(function*() {
+          const first = yield* conn.read.pipe(Stream.take(1), Stream.runCollect)
+          yield* conn.write("ack")
+          const rest = yield* readAll(conn)
+          const again = yield* readAll(conn)
+          yield* conn.write(`${Buffer.from(Chunk.unsafeHead(first)).toString()}|${rest.toString()}|${again.length}`)
+        }))
+      const conn = yield* Client.connect(server.address)
+      yield* conn.write("a")
+      const ack = yield* conn.read.pipe(Stream.take(1), Stream.runCollect)
+      expect(Buffer.from(Chunk.unsafeHead(ack)).toString()).toBe("ack")
+      yield* conn.write("b")
+      yield* conn.end
+      expect((yield* readAll(conn)).toString()).toBe("a|b|0")
+    }))
+
+  it.scopedLive("a write after the scope closed fails with SocketClosedError at once (platform: hangs)", () =>
+    Effect.gen(function*() {
+      const leaked = yield* Effect.scoped(Effect.gen(function*() {
+        const server = yield* Server.serve(Address.tcp(0), echoHandler)
+        return yield* Effect.scoped(Client.connect(server.address))
+      }))
+      const [exit, ms] = yield* timed(Effect.exit(leaked.write("late")))
+      expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error._tag).toBe("SocketClosedError")
+      expect(ms).toBeLessThan(50)
+    }))
+
+  it.scopedLive("a write after end fails with SocketClosedError; end is idempotent", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), echoHandler)
+      const conn = yield* Client.connect(server.address)
+      yield* conn.end
+      yield* conn.end
+      const error = yield* Effect.flip(conn.write("x"))
+      expect(error._tag).toBe("SocketClosedError")
+    }))
+
+  it.scopedLive("success closes gracefully: pending writes are flushed, then FIN", () =>
+    Effect.gen(function*() {
+      const payload = new Uint8Array(4 * mib).fill(7)
+      const server = yield* Server.serve(Address.tcp(0), (conn) => conn.write(payload))
+      const peer = yield* rawConnect(server.address)
+      const { data, error } = yield* peer.ended
+      expect(error).toBeUndefined()
+      expect(data.byteLength).toBe(payload.byteLength)
+    }))
+
+  it.scopedLive("failure or interruption destroys at once; success waits for the peer at most closeTimeout", () =>
+    Effect.gen(function*() {
+      // The peer never closes its side.
+      const { address } = yield* rawServer((socket) => socket.on("data", () => {}))
+      const [, failMs] = yield* timed(Effect.exit(Effect.scoped(Effect.gen(function*() {
+        const conn = yield* Client.connect(address, { closeTimeout: "300 millis" })
+        yield* conn.write("x")
+        return yield* Effect.fail("boom")
+      }))))
+      const [, okMs] = yield* timed(Effect.scoped(Effect.gen(function*() {
+        const conn = yield* Client.connect(address, { closeTimeout: "300 millis" })
+        yield* conn.write("x")
+      })))
+      console.log(`[close] on failure ${failMs.toFixed(1)} ms, on success with a silent peer ${okMs.toFixed(1)} ms`)
+      expect(failMs).toBeLessThan(100)
+      expect(okMs).toBeGreaterThanOrEqual(250)
+      expect(okMs).toBeLessThan(1000)
+    }))
+
+  it.scopedLive("a graceful close returns as soon as the peer closes too", () =>
+    Effect.gen(function*() {
+      const { address } = yield* rawServer((socket) => {
+        socket.on("data", () => {})
+        socket.on("end", () => socket.end())
+      })
+      const [, ms] = yield* timed(Effect.scoped(Effect.gen(function*() {
+        const conn = yield* Client.connect(address, { closeTimeout: "2 seconds" })
+        yield* conn.write("x")
+      })))
+      expect(ms).toBeLessThan(500)
+    }))
+
+  it.scopedLive("ECONNRESET from the peer is a ReadError with the code, then writes fail with it", () =>
+    Effect.gen(function*() {
+      const { address } = yield* rawServer((socket) => socket.once("data", () => socket.resetAndDestroy()))
+      const conn = yield* Client.connect(address)
+      yield* conn.write("x")
+      const error = yield* Effect.flip(Stream.runDrain(conn.read))
+      expect(error._tag).toBe("ReadError")
+      expect(error._tag === "ReadError" && error.code).toBe("ECONNRESET")
+      const writeError = yield* Effect.flip(conn.write("x"))
+      expect(writeError._tag).toBe("WriteError")
+      expect(writeError._tag === "WriteError" && writeError.code).toBe("ECONNRESET")
+      expect(writeError.message).toContain("ECONNRESET")
+    }))
+
+  it.scopedLive("writing into a reset connection fails with WriteError (EPIPE / ECONNRESET)", () =>
+    Effect.gen(function*() {
+      const { address } = yield* rawServer((socket) => socket.once("data", () => socket.resetAndDestroy()))
+      const conn = yield* Client.connect(address)
+      const error = yield* Effect.flip(
+        Effect.forever(Effect.zipRight(conn.write(new Uint8Array(64 * 1024)), Effect.sleep("5 millis")))
+      ).pipe(Effect.timeout("3 seconds"))
+      expect(error._tag).toBe("WriteError")
+      expect(["EPIPE", "ECONNRESET"]).toContain(error._tag === "WriteError" ? error.code : "")
+    }))
+})

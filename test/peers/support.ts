@@ -1,0 +1,114 @@
+/**
+ * Test plumbing shared by the socket suites: temp dirs, raw `node:net`
+ * peers, child processes. Everything is scoped and cleaned up.
+ */
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import * as ChildProcess from "node:child_process"
+import * as Fs from "node:fs"
+import * as Net from "node:net"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import type { Address } from "../../src/Address.js"
+import type { Connection, SocketError } from "../../src/Connection.js"
+
+export const peersDir = Path.dirname(new URL(import.meta.url).pathname)
+
+/** A fresh directory under os.tmpdir(), removed with the scope. */
+export const tempDir = Effect.acquireRelease(
+  Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-net-"))),
+  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+)
+
+export const concat = (chunks: Iterable<Uint8Array>): Buffer => Buffer.concat(Array.from(chunks))
+
+/** Every byte the connection reads until the peer's FIN. */
+export const readAll = (conn: Connection): Effect.Effect<Buffer, SocketError> =>
+  Effect.map(Stream.runCollect(conn.read), (chunks) => concat(Chunk.toReadonlyArray(chunks)))
+
+/** A plain node socket, paused-free, collecting what it receives. */
+export interface RawPeer {
+  readonly socket: Net.Socket
+  readonly received: () => Buffer
+  /** Resolves at EOF or close with everything received. */
+  readonly ended: Effect.Effect<{ readonly data: Buffer; readonly error: string | undefined }>
+}
+
+export const rawConnect = (address: Address): Effect.Effect<RawPeer, Error, import("effect/Scope").Scope> =>
+  Effect.acquireRelease(
+    Effect.async<RawPeer, Error>((resume) => {
+      const socket = Net.createConnection(
+        address._tag === "UnixAddress"
+          ? { path: address.path, allowHalfOpen: true }
+          : { host: address.hostname, port: address.port, allowHalfOpen: true }
+      )
+      const chunks: Array<Buffer> = []
+      let error: string | undefined
+      let done = false
+      const waiters: Array<() => void> = []
+      const finish = () => {
+        if (done) return
+        done = true
+        for (const w of waiters) w()
+      }
+      socket.on("data", (d: Buffer) => chunks.push(d))
+      socket.on("end", finish)
+      socket.on("close", finish)
+      socket.on("error", (e: NodeJS.ErrnoException) => {
+        error = e.code ?? e.message
+      })
+      const onConnectError = (e: Error) => resume(Effect.fail(e))
+      socket.once("error", onConnectError)
+      socket.once("connect", () => {
+        socket.off("error", onConnectError)
+        resume(Effect.succeed({
+          socket,
+          received: () => Buffer.concat(chunks),
+          ended: Effect.async((k) => {
+            const f = () => k(Effect.succeed({ data: Buffer.concat(chunks), error }))
+            if (done) f()
+            else waiters.push(f)
+          })
+        }))
+      })
+    }),
+    (peer) => Effect.sync(() => peer.socket.destroy())
+  )
+
+export interface Child {
+  readonly process: ChildProcess.ChildProcess
+  readonly stdout: () => string
+  readonly stderr: () => string
+  /** Waits for exit; fails with the stderr text on a non-zero code. */
+  readonly exit: Effect.Effect<string, Error>
+}
+
+/** A child process killed with the scope if it is still running. */
+export const spawn = (command: string, args: ReadonlyArray<string>) =>
+  Effect.acquireRelease(
+    Effect.sync((): Child => {
+      const child = ChildProcess.spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] })
+      let out = ""
+      let err = ""
+      child.stdout!.on("data", (d: Buffer) => (out += d.toString()))
+      child.stderr!.on("data", (d: Buffer) => (err += d.toString()))
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+      return {
+        process: child,
+        stdout: () => out,
+        stderr: () => err,
+        exit: Effect.flatMap(Effect.promise(() => exited), (code) =>
+          code === 0 ? Effect.succeed(out) : Effect.fail(new Error(`${command} exited ${code}: ${err}`)))
+      }
+    }),
+    (child) => Effect.sync(() => child.process.exitCode === null && child.process.kill("SIGKILL"))
+  )
+
+export const mib = 1024 * 1024
+
+/** Milliseconds an effect took, with its result. */
+export const timed = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.map(Effect.all([Effect.sync(() => performance.now()), self, Effect.sync(() => performance.now())]), (
+    [start, a, end]
+  ) => [a, end - start] as const)

@@ -1,4 +1,5 @@
 import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
@@ -15,6 +16,7 @@ import { scoped } from "./connection.js"
 import type { Endpoint } from "./endpoint.js"
 import { defaultCloseTimeoutMillis } from "./endpoint.js"
 import type { ListenError } from "./socketErrors.js"
+import { IdleTimeoutError } from "./socketErrors.js"
 
 /** @internal */
 export interface Server {
@@ -44,6 +46,12 @@ export const millis = (duration: Duration.DurationInput | undefined): number | u
 /** @internal */
 export const closeTimeoutMillis = (duration: Duration.DurationInput | undefined): number =>
   millis(duration) ?? defaultCloseTimeoutMillis
+
+const isIdleTimeoutOnly = (cause: Cause.Cause<unknown>) => {
+  const failures = Chunk.toReadonlyArray(Cause.failures(cause))
+  return Cause.isFailure(cause) && !Cause.isDie(cause) && failures.length > 0 &&
+    failures.every((error) => error instanceof IdleTimeoutError)
+}
 
 /**
  * What a transport hands the server engine: a bound listener.
@@ -85,7 +93,11 @@ export const serve = <A, E, R>(
     const handle = (endpoint: Endpoint) =>
       Effect.scoped(Effect.flatMap(scoped(endpoint), handler)).pipe(
         Effect.catchAllCause((cause) =>
-          Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError("connection handler failed", cause)
+          Cause.isInterruptedOnly(cause)
+            ? Effect.void
+            : isIdleTimeoutOnly(cause)
+            ? Effect.logInfo("connection closed: idle timeout", cause)
+            : Effect.logError("connection handler failed", cause)
         ),
         Effect.annotateLogs({ remoteAddress: format(endpoint.remoteAddress) }),
         Effect.ensuring(Effect.sync(() => handlers.delete(endpoint)))

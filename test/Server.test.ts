@@ -1,0 +1,328 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
+import * as Logger from "effect/Logger"
+import * as Stream from "effect/Stream"
+import * as ChildProcess from "node:child_process"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import * as Address from "../src/Address.js"
+import * as Client from "../src/Client.js"
+import type { Connection } from "../src/Connection.js"
+import * as Server from "../src/Server.js"
+import { rawConnect, readAll, tempDir, timed } from "./peers/support.js"
+
+interface Log {
+  readonly level: string
+  readonly message: string
+  readonly cause: string
+}
+
+const captureLogs = () => {
+  const logs: Array<Log> = []
+  const logger = Logger.make(({ cause, logLevel, message }) => {
+    logs.push({
+      level: logLevel.label,
+      message: Array.isArray(message) ? message.join(" ") : String(message),
+      cause: Cause.isEmpty(cause) ? "" : Cause.pretty(cause)
+    })
+  })
+  return { logs, layer: Logger.replace(Logger.defaultLogger, logger) }
+}
+
+const echoHandler = (conn: Connection) => conn.read.pipe(Stream.run(conn.sink))
+
+/** Starts a server in its own scope so the test decides when it shuts down, apart from its peers. */
+const startServer = <E, R>(serve: Effect.Effect<Server.Server, E, R | Scope.Scope>) =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    const server = yield* Scope.extend(serve, scope)
+    return { server, shutdown: timed(Scope.close(scope, Exit.void)).pipe(Effect.map(([, ms]) => ms)) }
+  })
+
+const roundTrip = (address: Address.Address, text: string) =>
+  Effect.scoped(Effect.gen(function*() {
+    const conn = yield* Client.connect(address)
+    yield* conn.write(text)
+    yield* conn.end
+    return (yield* readAll(conn)).toString()
+  }))
+
+/** A Unix socket file with nothing listening: bound by a process that exited without unlinking. */
+const staleSocketFile = (path: string) =>
+  Effect.sync(() =>
+    ChildProcess.execFileSync("python3", [
+      "-c",
+      "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])",
+      path
+    ])
+  )
+
+describe("Server", () => {
+  it.scopedLive("binds port 0 to a real port and reports it", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), echoHandler)
+      expect(server.address._tag).toBe("TcpAddress")
+      expect(server.address._tag === "TcpAddress" && server.address.port).toBeGreaterThan(0)
+      expect(Address.format(server.address)).toMatch(/^127\.0\.0\.1:\d+$/)
+      expect(yield* roundTrip(server.address, "ping")).toBe("ping")
+    }))
+
+  it.scopedLive("runs each connection in its own fiber", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), (conn) =>
+        Effect.zipRight(Effect.sleep("200 millis"), echoHandler(conn)))
+      const [results, ms] = yield* timed(
+        Effect.forEach(Array.from({ length: 20 }, (_, i) => `client ${i}`), (text) =>
+          roundTrip(server.address, text), { concurrency: "unbounded" })
+      )
+      expect(results).toEqual(Array.from({ length: 20 }, (_, i) => `client ${i}`))
+      expect(ms).toBeLessThan(1500)
+    }))
+
+  it.scopedLive("a failing or defecting handler is logged and its connection closed; the server keeps serving", () => {
+    const { layer, logs } = captureLogs()
+    return Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), (conn) =>
+        Effect.gen(function*() {
+          const first = Buffer.concat(Chunk.toReadonlyArray(yield* conn.read.pipe(Stream.take(1), Stream.runCollect)))
+          if (first.toString() === "fail") return yield* Effect.fail("handler failed on purpose")
+          if (first.toString() === "die") return yield* Effect.die(new Error("handler died on purpose"))
+          yield* conn.write(first)
+        }))
+      for (const text of ["fail", "die"]) {
+        const peer = yield* rawConnect(server.address)
+        peer.socket.write(text)
+        const { data } = yield* peer.ended
+        expect(data.byteLength).toBe(0)
+      }
+      expect(yield* roundTrip(server.address, "still here")).toBe("still here")
+      const errors = logs.filter((log) => log.level === "ERROR")
+      expect(errors).toHaveLength(2)
+      expect(errors[0]!.message).toContain("connection handler failed")
+      expect(errors[0]!.cause).toContain("handler failed on purpose")
+      expect(errors[1]!.cause).toContain("handler died on purpose")
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.scopedLive("maxConnections: extra connections are closed at once and logged", () => {
+    const { layer, logs } = captureLogs()
+    return Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), echoHandler, { maxConnections: 2 })
+      const a = yield* Client.connect(server.address)
+      const b = yield* Client.connect(server.address)
+      yield* a.write("a")
+      yield* b.write("b")
+      yield* Effect.forEach([a, b], (conn) => conn.read.pipe(Stream.take(1), Stream.runDrain))
+      expect(yield* server.connections).toBe(2)
+      const extra = yield* rawConnect(server.address)
+      const [{ data }, ms] = yield* timed(extra.ended)
+      expect(data.byteLength).toBe(0)
+      expect(ms).toBeLessThan(500)
+      const warnings = logs.filter((log) => log.level === "WARN")
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]!.message).toContain("maxConnections (2)")
+      yield* a.end
+      yield* readAll(a)
+      yield* Effect.sleep("20 millis")
+      expect(yield* roundTrip(server.address, "room again")).toBe("room again")
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.scopedLive("idleTimeout: the handler's read fails with IdleTimeoutError and the socket is closed", () =>
+    Effect.gen(function*() {
+      const seen = yield* Deferred.make<string>()
+      const server = yield* Server.serve(Address.tcp(0), (conn) =>
+        Stream.runDrain(conn.read).pipe(
+          Effect.tapError((error) => Deferred.succeed(seen, error._tag))
+        ), { idleTimeout: "150 millis" })
+      const peer = yield* rawConnect(server.address)
+      // Activity keeps it open past the timeout...
+      for (let i = 0; i < 4; i++) {
+        peer.socket.write("x")
+        yield* Effect.sleep("60 millis")
+      }
+      expect(yield* Deferred.isDone(seen)).toBe(false)
+      // ...silence closes it.
+      const [{ data }, ms] = yield* timed(peer.ended)
+      expect(yield* Deferred.await(seen)).toBe("IdleTimeoutError")
+      expect(data.byteLength).toBe(0)
+      expect(ms).toBeGreaterThanOrEqual(80)
+      expect(ms).toBeLessThan(1000)
+    }))
+
+  it.scopedLive("allowHalfOpen (default): the handler still writes after the peer's FIN (platform: destroyed)", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), (conn) =>
+        Effect.gen(function*() {
+          const request = yield* readAll(conn)
+          yield* Effect.sleep("30 millis")
+          yield* conn.write(`got ${request.toString()} after your FIN`)
+        }))
+      expect(yield* roundTrip(server.address, "ping")).toBe("got ping after your FIN")
+    }))
+
+  it.scopedLive("allowHalfOpen: false ends our side together with the peer's", () =>
+    Effect.gen(function*() {
+      const seen = yield* Deferred.make<string>()
+      const server = yield* Server.serve(Address.tcp(0), (conn) =>
+        Effect.gen(function*() {
+          yield* readAll(conn)
+          yield* Effect.sleep("30 millis")
+          const error = yield* Effect.flip(conn.write("too late"))
+          yield* Deferred.succeed(seen, error._tag)
+        }), { allowHalfOpen: false })
+      expect(yield* roundTrip(server.address, "ping")).toBe("")
+      expect(yield* Deferred.await(seen)).toBe("SocketClosedError")
+    }))
+
+  it.scopedLive("shutdown: busy handlers finish within shutdownGracePeriod, the rest are interrupted", () =>
+    Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      let count = 0
+      const serverScope = Server.serve(Address.tcp(0), (conn) =>
+        Effect.gen(function*() {
+          const first = Buffer.concat(Chunk.toReadonlyArray(yield* conn.read.pipe(Stream.take(1), Stream.runCollect)))
+          if (++count === 2) yield* Deferred.succeed(started, undefined)
+          if (first.toString() === "busy") {
+            yield* Effect.sleep("150 millis")
+            yield* conn.write("done")
+          } else {
+            yield* Effect.never
+          }
+        }), { shutdownGracePeriod: "400 millis" })
+      const { server, shutdown } = yield* startServer(serverScope)
+      const busy = yield* rawConnect(server.address)
+      const stuck = yield* rawConnect(server.address)
+      busy.socket.write("busy")
+      stuck.socket.write("stuck")
+      yield* Deferred.await(started)
+      const ms = yield* shutdown
+      console.log(`[shutdown] one busy (150 ms) and one stuck handler, grace 400 ms: ${ms.toFixed(0)} ms`)
+      expect((yield* busy.ended).data.toString()).toBe("done")
+      expect((yield* stuck.ended).data.toString()).toBe("")
+      expect(ms).toBeGreaterThanOrEqual(350)
+      expect(ms).toBeLessThan(1000)
+    }))
+
+  it.scopedLive("scope close is not held up by a handler that returned without reading (platform: hangs)", () =>
+    Effect.gen(function*() {
+      const { server, shutdown } = yield* startServer(
+        Server.serve(Address.tcp(0), () => Effect.void, { closeTimeout: "200 millis" })
+      )
+      const peer = yield* rawConnect(server.address)
+      peer.socket.write(Buffer.alloc(1024 * 1024))
+      const { error } = yield* peer.ended
+      expect(error).toBeUndefined()
+      const ms = yield* shutdown
+      expect(ms).toBeLessThan(1000)
+    }))
+
+  for (const transport of ["tcp", "unix"] as const) {
+    it.scopedLive(`shutdown with 100 idle ${transport} clients: under 1 s, every client sees EOF`, () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const path = Path.join(dir, "idle.sock")
+        const accepted = yield* Deferred.make<void>()
+        let count = 0
+        const { server, shutdown } = yield* startServer(Server.serve(
+          transport === "tcp" ? Address.tcp(0) : Address.unix(path),
+          (conn) =>
+            Effect.zipRight(
+              Effect.suspend(() => ++count === 100 ? Deferred.succeed(accepted, undefined) : Effect.void),
+              echoHandler(conn)
+            )
+        ))
+        const peers = yield* Effect.forEach(Array.from({ length: 100 }), () => rawConnect(server.address), {
+          concurrency: 20
+        })
+        yield* Deferred.await(accepted)
+        yield* Effect.sleep("20 millis")
+        const ms = yield* shutdown
+        const ends = yield* Effect.forEach(peers, (peer) => peer.ended)
+        console.log(`[shutdown] 100 idle ${transport} clients: scope closed in ${ms.toFixed(1)} ms`)
+        expect(ms).toBeLessThan(1000)
+        expect(ends.every(({ data, error }) => data.byteLength === 0 && error === undefined)).toBe(true)
+        if (transport === "unix") expect(Fs.existsSync(path)).toBe(false)
+      }))
+  }
+
+  it.scopedLive("every accepted socket is destroyed at shutdown, handled or not", () =>
+    Effect.gen(function*() {
+      const { server, shutdown } = yield* startServer(
+        Server.serve(Address.tcp(0), () => Effect.never, { shutdownGracePeriod: "50 millis" })
+      )
+      const peers = yield* Effect.forEach(Array.from({ length: 30 }), () => rawConnect(server.address), {
+        concurrency: "unbounded"
+      })
+      yield* shutdown
+      const ends = yield* Effect.forEach(peers, (peer) => peer.ended).pipe(Effect.timeout("2 seconds"))
+      expect(ends).toHaveLength(30)
+    }))
+
+  it.scopedLive("the Unix socket file is removed when the scope closes", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const path = Path.join(dir, "s.sock")
+      yield* Effect.scoped(Effect.gen(function*() {
+        const server = yield* Server.serve(Address.unix(path), echoHandler)
+        expect(server.address).toEqual(Address.unix(path))
+        expect(Fs.lstatSync(path).isSocket()).toBe(true)
+        expect(yield* roundTrip(server.address, "unix")).toBe("unix")
+      }))
+      expect(Fs.existsSync(path)).toBe(false)
+    }))
+
+  it.scopedLive("a stale Unix socket file is replaced (platform: listen fails)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const path = Path.join(dir, "stale.sock")
+      yield* staleSocketFile(path)
+      expect(Fs.lstatSync(path).isSocket()).toBe(true)
+      const server = yield* Server.serve(Address.unix(path), echoHandler)
+      expect(yield* roundTrip(server.address, "fresh")).toBe("fresh")
+    }))
+
+  it.scopedLive("a live Unix socket is ListenError EADDRINUSE and keeps serving", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const path = Path.join(dir, "live.sock")
+      const server = yield* Server.serve(Address.unix(path), echoHandler)
+      const error = yield* Effect.flip(Server.serve(Address.unix(path), echoHandler))
+      expect(error._tag).toBe("ListenError")
+      expect(error.code).toBe("EADDRINUSE")
+      expect(yield* roundTrip(server.address, "first one")).toBe("first one")
+    }))
+
+  it.scopedLive("a Unix path holding a file that is not a socket is ListenError EADDRINUSE and left alone", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const path = Path.join(dir, "not-a-socket")
+      Fs.writeFileSync(path, "precious")
+      const error = yield* Effect.flip(Server.serve(Address.unix(path), echoHandler))
+      expect(error.code).toBe("EADDRINUSE")
+      expect(Fs.readFileSync(path, "utf8")).toBe("precious")
+    }))
+
+  it.scopedLive("a Unix path too long for the OS is a ListenError that says so", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const path = Path.join(dir, "x".repeat(120))
+      const error = yield* Effect.flip(Server.serve(Address.unix(path), echoHandler))
+      expect(error.code).toBe("ENAMETOOLONG")
+      expect(error.message).toMatch(/at most 10[37]/)
+    }))
+
+  it.scopedLive("a TCP port in use is ListenError EADDRINUSE", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), echoHandler)
+      const error = yield* Effect.flip(Server.serve(server.address, echoHandler))
+      expect(error._tag).toBe("ListenError")
+      expect(error.code).toBe("EADDRINUSE")
+      expect(error.message).toContain("EADDRINUSE")
+    }))
+})

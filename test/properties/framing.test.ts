@@ -1,0 +1,395 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as fc from "effect/FastCheck"
+import * as Stream from "effect/Stream"
+import * as Framing from "../../src/Framing.js"
+import {
+  anyFrame,
+  concat,
+  cutAt,
+  cuts,
+  decode,
+  decodeStream,
+  encodeStream,
+  frameOf,
+  garbage,
+  latin1
+} from "../util/bytes.js"
+
+const { FrameTooLargeError, MalformedFrameError, TruncatedFrameError } = Framing
+
+const runs = (numRuns: number) => ({ fastCheck: { numRuns } })
+
+/** The decoders are synchronous state machines: a property runs its Effect to completion at once. */
+const run = <A>(effect: Effect.Effect<A>): A => Effect.runSync(effect)
+
+/**
+ * A framer under test, with what it takes to predict its output: which frames it can carry, the
+ * frame a decoder gives back for an encoded one (a kept header has its length field rewritten),
+ * and the TruncatedFrameError for a stream that ends `received` bytes into a frame's wire bytes.
+ */
+interface Case {
+  readonly name: string
+  readonly framer: Framing.Framer
+  readonly frame: fc.Arbitrary<Uint8Array>
+  readonly decoded: (frame: Uint8Array, wire: Uint8Array) => Uint8Array
+  /** decode(encode(frame)) is the frame itself */
+  readonly exact: boolean
+  readonly truncated: (wire: Uint8Array, received: number) => Framing.TruncatedFrameError
+  /** delimited and lines: the same framer with emitTrailing */
+  readonly trailing?: Framing.Framer
+  readonly lines?: boolean
+}
+
+const lengthPrefixed = (options: Framing.LengthPrefixedOptions): Case => {
+  const headerEnd = (options.lengthFieldOffset ?? 0) + (options.lengthFieldLength ?? 4)
+  const strip = options.initialBytesToStrip ?? headerEnd
+  return {
+    name: `lengthPrefixed(${JSON.stringify(options)})`,
+    framer: Framing.lengthPrefixed(options),
+    frame: anyFrame,
+    decoded: (_, wire) => wire.subarray(strip),
+    exact: strip >= headerEnd,
+    truncated: (wire, received) =>
+      received >= headerEnd
+        ? new TruncatedFrameError({ received, expected: wire.length })
+        : new TruncatedFrameError({ received })
+  }
+}
+
+const varintLength = (wire: Uint8Array) => wire.findIndex((byte) => byte < 0x80) + 1
+
+const varint: Case = {
+  name: "varint()",
+  framer: Framing.varint(),
+  frame: anyFrame,
+  decoded: (frame) => frame,
+  exact: true,
+  truncated: (wire, received) =>
+    received >= varintLength(wire)
+      ? new TruncatedFrameError({ received, expected: wire.length })
+      : new TruncatedFrameError({ received })
+}
+
+const fixedLength = (size: number): Case => ({
+  name: `fixedLength(${size})`,
+  framer: Framing.fixedLength(size),
+  frame: fc.uint8Array({ minLength: size, maxLength: size }),
+  decoded: (frame) => frame,
+  exact: true,
+  truncated: (_, received) => new TruncatedFrameError({ received, expected: size })
+})
+
+const delimited = (delimiter: string): Case => ({
+  name: `delimited(${JSON.stringify(delimiter)})`,
+  framer: Framing.delimited({ delimiter }),
+  // mostly the delimiter's own bytes, so frames that contain it or end in a prefix of it are common
+  frame: frameOf([...Buffer.from(delimiter, "latin1"), 0x78]),
+  decoded: (frame) => frame,
+  exact: true,
+  truncated: (_, received) => new TruncatedFrameError({ received }),
+  trailing: Framing.delimited({ delimiter, emitTrailing: true })
+})
+
+const lines: Case = {
+  name: "lines()",
+  framer: Framing.lines(),
+  frame: frameOf([0x0a, 0x0d, 0x61]),
+  decoded: (frame) => frame,
+  exact: true,
+  truncated: (_, received) => new TruncatedFrameError({ received }),
+  trailing: Framing.lines({ emitTrailing: true }),
+  lines: true
+}
+
+const cases: ReadonlyArray<Case> = [
+  lengthPrefixed({}),
+  lengthPrefixed({ lengthFieldLength: 1 }),
+  lengthPrefixed({ lengthFieldLength: 2, byteOrder: "little" }),
+  lengthPrefixed({ lengthFieldLength: 3, lengthFieldOffset: 2 }),
+  lengthPrefixed({ lengthFieldLength: 8 }),
+  lengthPrefixed({ lengthFieldLength: 8, byteOrder: "little", lengthFieldOffset: 1 }),
+  lengthPrefixed({ lengthFieldLength: 2, lengthAdjustment: -2, initialBytesToStrip: 0 }),
+  lengthPrefixed({ lengthFieldLength: 3, lengthAdjustment: 2, initialBytesToStrip: 0 }),
+  lengthPrefixed({ lengthFieldOffset: 2, lengthFieldLength: 3, initialBytesToStrip: 0 }),
+  lengthPrefixed({ lengthFieldOffset: 1, lengthFieldLength: 2, lengthAdjustment: 1, initialBytesToStrip: 3 }),
+  lengthPrefixed({ lengthFieldOffset: 1, lengthFieldLength: 2, lengthAdjustment: -3, initialBytesToStrip: 3 }),
+  lengthPrefixed({ lengthFieldLength: 2, initialBytesToStrip: 1, byteOrder: "little" }),
+  lengthPrefixed({ lengthFieldLength: 1, initialBytesToStrip: 3 }),
+  varint,
+  delimited("\0"),
+  delimited("\r\n"),
+  delimited("aba"),
+  delimited("aa"),
+  delimited("--end--"),
+  lines,
+  fixedLength(1),
+  fixedLength(3),
+  fixedLength(8)
+]
+
+/** The frames a case can carry, with their wire bytes and what decoding them gives. */
+const encodable = (c: Case, candidates: ReadonlyArray<Uint8Array>) =>
+  candidates.flatMap((frame) => {
+    const wire = c.framer.encodeFrame(frame)
+    return Either.isRight(wire) ? [{ frame, wire: wire.right, decoded: c.decoded(frame, wire.right) }] : []
+  })
+
+describe.each(cases)("$name", (c) => {
+  it.prop(
+    "the frames do not depend on where TCP cut the bytes",
+    [fc.array(c.frame, { maxLength: 8 }), cuts],
+    ([candidates, cutPoints]) =>
+      run(Effect.gen(function*() {
+        const frames = encodable(c, candidates)
+        const wire = concat(frames.map((f) => f.wire))
+        const got = yield* decode(c.framer, cutAt(wire, cutPoints))
+        expect(got).toEqual({ frames: frames.map((f) => latin1(f.decoded)) })
+        if (c.exact) expect(got.frames).toEqual(frames.map((f) => latin1(f.frame)))
+      })),
+    runs(30)
+  )
+
+  it.prop(
+    "a stream cut short ends with TruncatedFrameError after exactly the complete frames",
+    [fc.array(c.frame, { maxLength: 6 }), cuts, fc.nat()],
+    ([candidates, cutPoints, end]) =>
+      run(Effect.gen(function*() {
+        const frames = encodable(c, candidates)
+        const wire = concat(frames.map((f) => f.wire))
+        const at = end % (wire.length + 1)
+        // the frames whose wire bytes all arrived, and where the cut one starts
+        let start = 0
+        const complete: Array<string> = []
+        let cut: Uint8Array | undefined
+        for (const f of frames) {
+          if (start + f.wire.length > at) {
+            cut = f.wire
+            break
+          }
+          complete.push(latin1(f.decoded))
+          start += f.wire.length
+        }
+        const got = yield* decode(c.framer, cutAt(wire.subarray(0, at), cutPoints))
+        if (at === start) expect(got).toEqual({ frames: complete })
+        else expect(got).toEqual({ frames: complete, error: c.truncated(cut!, at - start) })
+      })),
+    runs(30)
+  )
+
+  it.prop(
+    "garbage cut anywhere gives the same frames and the same FramingError as in one chunk",
+    [garbage, cuts, fc.integer({ min: 1, max: 3 })],
+    ([wire, cutPoints, perPull]) =>
+      run(Effect.gen(function*() {
+        const whole = yield* decode(c.framer, [wire])
+        if ("error" in whole) expect(whole.error).toBeInstanceOf(errorClass(whole.error))
+        expect(yield* decode(c.framer, cutAt(wire, cutPoints))).toEqual(whole)
+        // the Stream's own chunking (chunks per pull) does not matter either
+        const rechunked = Stream.fromIterable(cutAt(wire, cutPoints)).pipe(Stream.rechunk(perPull))
+        expect(yield* decodeStream(c.framer, rechunked)).toEqual(whole)
+      })),
+    runs(25)
+  )
+
+  it.prop(
+    "the encode stream is the concatenation of encodeFrame, up to the first frame it refuses",
+    [fc.array(c.frame, { maxLength: 6 })],
+    ([frames]) =>
+      run(Effect.gen(function*() {
+        const wire: Array<Uint8Array> = []
+        let error: Framing.FramingError | undefined
+        for (const frame of frames) {
+          const one = c.framer.encodeFrame(frame)
+          if (Either.isLeft(one)) {
+            error = one.left
+            break
+          }
+          wire.push(one.right)
+        }
+        expect(yield* encodeStream(c.framer, frames)).toEqual({
+          chunks: wire.map(latin1),
+          wire: latin1(concat(wire)),
+          error
+        })
+      })),
+    runs(20)
+  )
+})
+
+const errorClass = (error: unknown) =>
+  error instanceof TruncatedFrameError
+    ? TruncatedFrameError
+    : error instanceof FrameTooLargeError
+    ? FrameTooLargeError
+    : MalformedFrameError
+
+describe.each(cases.filter((c) => c.trailing !== undefined))("$name with emitTrailing", (c) => {
+  it.prop(
+    "a stream cut short ends with its partial frame as a last frame",
+    [fc.array(c.frame, { maxLength: 6 }), cuts, fc.nat()],
+    ([candidates, cutPoints, end]) =>
+      run(Effect.gen(function*() {
+        const frames = encodable(c, candidates)
+        const wire = concat(frames.map((f) => f.wire))
+        const at = end % (wire.length + 1)
+        let start = 0
+        const expected: Array<string> = []
+        for (const f of frames) {
+          if (start + f.wire.length > at) break
+          expected.push(latin1(f.decoded))
+          start += f.wire.length
+        }
+        let partial = latin1(wire.subarray(start, at))
+        // lines: a last "\r" is taken for (the start of) a line ending; a lone "\r" is no line
+        if (c.lines === true && partial.endsWith("\r")) partial = partial === "\r" ? "" : partial.slice(0, -1)
+        if (partial.length > 0) expected.push(partial)
+        expect(yield* decode(c.trailing!, cutAt(wire.subarray(0, at), cutPoints))).toEqual({ frames: expected })
+      })),
+    runs(30)
+  )
+})
+
+/**
+ * The same framer with a small limit: onOversize "skip" drops exactly the frames over it (the
+ * limit counts the emitted frame, delimiter excluded); "fail" ends the stream at the first one.
+ */
+interface Limited {
+  readonly name: string
+  readonly encoder: Framing.Framer
+  readonly limited: (onOversize: Framing.OnOversize) => Framing.Framer
+  readonly frame: fc.Arbitrary<Uint8Array>
+  readonly decoded: (frame: Uint8Array, wire: Uint8Array) => Uint8Array
+  /** the FrameTooLargeError for an emitted frame of this length */
+  readonly tooLarge: (length: number) => Framing.FrameTooLargeError
+}
+
+const limit = 5
+
+const sizedTooLarge = (length: number) => new FrameTooLargeError({ length, maxFrameLength: limit })
+const delimitedTooLarge = () => new FrameTooLargeError({ length: limit + 1, maxFrameLength: limit })
+
+const limitedCases: ReadonlyArray<Limited> = [
+  {
+    name: "lengthPrefixed({ lengthFieldLength: 1 })",
+    encoder: Framing.lengthPrefixed({ lengthFieldLength: 1 }),
+    limited: (onOversize) => Framing.lengthPrefixed({ lengthFieldLength: 1, maxFrameLength: limit, onOversize }),
+    frame: fc.uint8Array({ maxLength: 12 }),
+    decoded: (frame) => frame,
+    tooLarge: sizedTooLarge
+  },
+  {
+    name: "lengthPrefixed({ lengthFieldOffset: 1, lengthFieldLength: 2, lengthAdjustment: -3, initialBytesToStrip: 0 })",
+    encoder: Framing.lengthPrefixed({ lengthFieldOffset: 1, lengthFieldLength: 2, lengthAdjustment: -3, initialBytesToStrip: 0 }),
+    limited: (onOversize) =>
+      Framing.lengthPrefixed({
+        lengthFieldOffset: 1,
+        lengthFieldLength: 2,
+        lengthAdjustment: -3,
+        initialBytesToStrip: 0,
+        maxFrameLength: limit,
+        onOversize
+      }),
+    frame: fc.uint8Array({ minLength: 3, maxLength: 12 }),
+    decoded: (_, wire) => wire,
+    tooLarge: sizedTooLarge
+  },
+  {
+    name: "varint()",
+    encoder: Framing.varint(),
+    limited: (onOversize) => Framing.varint({ maxFrameLength: limit, onOversize }),
+    frame: fc.oneof(fc.uint8Array({ maxLength: 12 }), fc.uint8Array({ minLength: 128, maxLength: 140 })),
+    decoded: (frame) => frame,
+    tooLarge: sizedTooLarge
+  },
+  ...["\0", "\r\n", "aba"].map((delimiter): Limited => ({
+    name: `delimited(${JSON.stringify(delimiter)})`,
+    encoder: Framing.delimited({ delimiter }),
+    limited: (onOversize) => Framing.delimited({ delimiter, maxFrameLength: limit, onOversize }),
+    frame: frameOf([...Buffer.from(delimiter, "latin1"), 0x78], 12),
+    decoded: (frame) => frame,
+    tooLarge: delimitedTooLarge
+  })),
+  {
+    name: "lines()",
+    encoder: Framing.lines(),
+    limited: (onOversize) => Framing.lines({ maxFrameLength: limit, onOversize }),
+    frame: frameOf([0x0a, 0x0d, 0x61], 12),
+    decoded: (frame) => frame,
+    tooLarge: delimitedTooLarge
+  }
+]
+
+describe.each(limitedCases)("$name with maxFrameLength 5", (c) => {
+  const frames = (candidates: ReadonlyArray<Uint8Array>) =>
+    candidates.flatMap((frame) => {
+      const wire = c.encoder.encodeFrame(frame)
+      return Either.isRight(wire) ? [{ wire: wire.right, decoded: c.decoded(frame, wire.right) }] : []
+    })
+
+  it.prop(
+    "onOversize skip drops exactly the frames over the limit, however the bytes were cut",
+    [fc.array(c.frame, { maxLength: 8 }), cuts],
+    ([candidates, cutPoints]) =>
+      run(Effect.gen(function*() {
+        const all = frames(candidates)
+        const wire = concat(all.map((f) => f.wire))
+        const kept = all.filter((f) => f.decoded.length <= limit).map((f) => latin1(f.decoded))
+        expect(yield* decode(c.limited("skip"), cutAt(wire, cutPoints))).toEqual({ frames: kept })
+      })),
+    runs(30)
+  )
+
+  it.prop(
+    "onOversize fail ends the stream at the first frame over the limit, after the ones before it",
+    [fc.array(c.frame, { maxLength: 8 }), cuts],
+    ([candidates, cutPoints]) =>
+      run(Effect.gen(function*() {
+        const all = frames(candidates)
+        const wire = concat(all.map((f) => f.wire))
+        const first = all.findIndex((f) => f.decoded.length > limit)
+        const got = yield* decode(c.limited("fail"), cutAt(wire, cutPoints))
+        if (first < 0) expect(got).toEqual({ frames: all.map((f) => latin1(f.decoded)) })
+        else {
+          expect(got).toEqual({
+            frames: all.slice(0, first).map((f) => latin1(f.decoded)),
+            error: c.tooLarge(all[first]!.decoded.length)
+          })
+        }
+      })),
+    runs(30)
+  )
+})
+
+// Garbage through framers with small limits, skipping, stripping and adjustments, where the
+// malformed and too-large paths are common.
+const strict: ReadonlyArray<readonly [string, Framing.Framer]> = [
+  ["lengthPrefixed 1-byte field, max 4", Framing.lengthPrefixed({ lengthFieldLength: 1, maxFrameLength: 4 })],
+  ["lengthPrefixed 1-byte field, max 4, skip", Framing.lengthPrefixed({ lengthFieldLength: 1, maxFrameLength: 4, onOversize: "skip" })],
+  ["lengthPrefixed adjustment -3, strip 1", Framing.lengthPrefixed({ lengthFieldLength: 2, lengthAdjustment: -3, initialBytesToStrip: 1 })],
+  ["lengthPrefixed 1-byte field, strip 4", Framing.lengthPrefixed({ lengthFieldLength: 1, initialBytesToStrip: 4 })],
+  ["lengthPrefixed offset 1, little 2-byte field, max 6, skip", Framing.lengthPrefixed({ lengthFieldOffset: 1, lengthFieldLength: 2, byteOrder: "little", maxFrameLength: 6, onOversize: "skip" })],
+  ["varint max 3", Framing.varint({ maxFrameLength: 3 })],
+  ["varint max 3, skip", Framing.varint({ maxFrameLength: 3, onOversize: "skip" })],
+  ["delimited aba max 3, skip, emitTrailing", Framing.delimited({ delimiter: "aba", maxFrameLength: 3, onOversize: "skip", emitTrailing: true })],
+  ["delimited \\r\\n max 2, emitTrailing", Framing.delimited({ delimiter: "\r\n", maxFrameLength: 2, emitTrailing: true })],
+  ["delimited \\0 max 2, skip", Framing.delimited({ delimiter: "\0", maxFrameLength: 2, onOversize: "skip" })],
+  ["lines max 2, skip, emitTrailing", Framing.lines({ maxFrameLength: 2, onOversize: "skip", emitTrailing: true })],
+  ["lines max 1", Framing.lines({ maxFrameLength: 1 })],
+  ["lines max 2, emitTrailing", Framing.lines({ maxFrameLength: 2, emitTrailing: true })]
+]
+
+describe.each(strict)("%s", (_, framer) => {
+  it.prop(
+    "garbage cut anywhere ends only in frames or a FramingError, the same as in one chunk",
+    [garbage, cuts],
+    ([wire, cutPoints]) =>
+      run(Effect.gen(function*() {
+        const whole = yield* decode(framer, [wire])
+        if ("error" in whole) expect(whole.error).toBeInstanceOf(errorClass(whole.error))
+        expect(yield* decode(framer, cutAt(wire, cutPoints))).toEqual(whole)
+      })),
+    runs(40)
+  )
+})

@@ -1,4 +1,4 @@
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
@@ -24,7 +24,7 @@ export interface ConnectOptions {
 /** @internal */
 export const defaultConnectTimeout: Duration.DurationInput = "10 seconds"
 
-const open = (address: Address, options: ConnectOptions) =>
+const open = (address: Address, options: ConnectOptions, timeoutMillis: number) =>
   Effect.async<Endpoint, ConnectError>((resume) => {
     const socket = Net.createConnection(
       address._tag === "UnixAddress"
@@ -39,12 +39,19 @@ const open = (address: Address, options: ConnectOptions) =>
     )
     // Nothing is read until the connection's stream pulls.
     socket.pause()
+    // A plain timer rather than Effect.timeout: connecting is hot in servers' clients and a raced fiber per connect costs more than the socket.
+    const timer = setTimeout(() => {
+      socket.destroy()
+      resume(Effect.fail(new ConnectError({ address, code: "ETIMEDOUT" })))
+    }, timeoutMillis)
     const onError = (cause: Error) => {
+      clearTimeout(timer)
       socket.destroy()
       resume(Effect.fail(new ConnectError({ address, code: errorCode(cause), cause })))
     }
     socket.once("error", onError)
     socket.once("connect", () => {
+      clearTimeout(timer)
       socket.off("error", onError)
       const addresses = address._tag === "UnixAddress"
         ? { local: AddressM.unix(""), remote: address }
@@ -56,7 +63,10 @@ const open = (address: Address, options: ConnectOptions) =>
         closeTimeoutMillis: closeTimeoutMillis(options.closeTimeout)
       })))
     })
-    return Effect.sync(() => socket.destroy())
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      socket.destroy()
+    })
   })
 
 /**
@@ -71,14 +81,7 @@ export const connect = (address: Address, options: ConnectOptions = {}): Effect.
   Scope.Scope
 > =>
   Effect.uninterruptibleMask((restore) =>
-    restore(
-      open(address, options).pipe(
-        Effect.timeoutFail({
-          duration: options.connectTimeout ?? defaultConnectTimeout,
-          onTimeout: () => new ConnectError({ address, code: "ETIMEDOUT" })
-        })
-      )
-    ).pipe(
+    restore(open(address, options, millis(options.connectTimeout ?? defaultConnectTimeout)!)).pipe(
       Effect.tap((endpoint) => Effect.addFinalizer((exit) => endpoint.close(Exit.isSuccess(exit)))),
       Effect.map(fromEndpoint)
     )

@@ -311,6 +311,45 @@ describe("Netty DelimiterBasedFrameDecoderTest", () => {
     }))
 })
 
+// Newer tests of the same class, on the cost of resumed scans. Netty's multi-delimiter cases
+// (testMultipleDelimitersChooseShortestFrameAcrossWindowBoundaries, and the "a"/"b" delimiters of
+// testManyFramesInOneBuffer...) have no counterpart: we take one delimiter, so "a" alone here.
+describe("Netty DelimiterBasedFrameDecoderTest, resumed scans", () => {
+  it.effect("Netty DelimiterBasedFrameDecoderTest.testMultiByteDelimiterFoundAcrossResumedScanBoundary", () =>
+    Effect.gen(function*() {
+      const framer = Framing.delimited({ delimiter: "###", maxFrameLength: 8192 })
+      expect(yield* decode(framer, ["AB#", "#", "#", "CD###"])).toEqual({ frames: ["AB", "CD"] })
+    }))
+
+  /** Runtime of decoding `chunks`, in ms. */
+  const timed = (framer: Framing.Framer, chunks: ReadonlyArray<Uint8Array>) => {
+    const start = performance.now()
+    const result = Effect.runSync(decode(framer, chunks))
+    return { ms: performance.now() - start, result }
+  }
+
+  it("Netty DelimiterBasedFrameDecoderTest.testDripFeedWithoutDelimiterDoesNotScaleQuadratically", () => {
+    const framer = Framing.delimited({ delimiter: "\0", maxFrameLength: 2 ** 31 - 1 })
+    const drip = (n: number) => timed(framer, Array.from({ length: n }, () => Uint8Array.of(0x61)))
+    drip(5_000)
+    const small = drip(25_000)
+    const large = drip(200_000)
+    expect(large.result).toEqual({ frames: [], error: new TruncatedFrameError({ received: 200_000 }) })
+    // linear predicts ~8x for 8x the input, quadratic ~64x
+    expect(large.ms / Math.max(small.ms, 1)).toBeLessThan(24)
+  }, 60_000)
+
+  it("Netty DelimiterBasedFrameDecoderTest.testManyFramesInOneBufferWithMultipleDelimitersDoesNotScaleQuadratically", () => {
+    const framer = Framing.delimited({ delimiter: "a", maxFrameLength: 2 ** 31 - 1 })
+    const frames = (n: number) => timed(framer, [new Uint8Array(n).fill(0x61)])
+    frames(5_000)
+    const small = frames(20_000)
+    const large = frames(160_000)
+    expect(large.result.frames.length).toBe(160_000)
+    expect(large.ms / Math.max(small.ms, 1)).toBeLessThan(24)
+  }, 60_000)
+})
+
 describe("delimited and lines: leftovers and emitTrailing", () => {
   it.effect("bytes after the last delimiter are TruncatedFrameError", () =>
     Effect.gen(function*() {

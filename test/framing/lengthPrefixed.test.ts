@@ -579,6 +579,20 @@ describe("lengthPrefixed: zero-length frames, views and copies, upstream errors"
       expect(frames[2]!.buffer.byteLength).toBe(4)
     }))
 
+  it.effect("a framer is reusable: every run of a decoded stream starts from a fresh state", () =>
+    Effect.gen(function*() {
+      const framer = Framing.lengthPrefixed({ lengthFieldLength: 1 })
+      const cutShort = framer.decode(Stream.make(bytes("\x01a\x02b")))
+      expect(yield* decodeStream(framer, Stream.make(bytes("\x01a\x02b")))).toEqual({
+        frames: ["a"],
+        error: new TruncatedFrameError({ received: 2, expected: 3 })
+      })
+      // the same stream value run twice, and the same framer on another stream
+      const twice = Effect.either(Stream.runCollect(cutShort))
+      expect(yield* twice).toEqual(yield* twice)
+      expect(yield* decode(framer, ["\x02bc"])).toEqual({ frames: ["bc"] })
+    }))
+
   it.effect("an upstream error passes through unchanged, even inside a frame", () =>
     Effect.gen(function*() {
       const framer = Framing.lengthPrefixed({ lengthFieldLength: 1 })

@@ -90,11 +90,18 @@ export const layerSocketServer = (
     SocketServer.SocketServer,
     Effect.gen(function*() {
       let registration = yield* Deferred.make<Registration>()
+      const closing = yield* Deferred.make<void>()
       const server = yield* serve(address, (connection) =>
         Effect.gen(function*() {
-          const current = yield* Deferred.await(registration)
+          // A connection still waiting for `run` has no work in flight: shutdown interrupts it at once.
+          const current = yield* Effect.raceFirst(
+            Deferred.await(registration),
+            Effect.zipRight(Deferred.await(closing), Effect.interrupt)
+          )
           yield* Effect.raceFirst(current.handler(toSocket(connection)), Deferred.await(current.done))
         }), options)
+      // Registered after `serve`, so it runs before the server's own shutdown.
+      yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
       const run = <R, E, _>(handler: (socket: Socket.Socket) => Effect.Effect<_, E, R>) =>
         Effect.gen(function*() {
           const context = yield* Effect.context<R>()

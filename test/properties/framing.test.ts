@@ -136,7 +136,7 @@ const encodable = (c: Case, candidates: ReadonlyArray<Uint8Array>) =>
     return Either.isRight(wire) ? [{ frame, wire: wire.right, decoded: c.decoded(frame, wire.right) }] : []
   })
 
-describe.each(cases)("$name", (c) => {
+describe.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
   it.prop(
     "the frames do not depend on where TCP cut the bytes",
     [fc.array(c.frame, { maxLength: 8 }), cuts],
@@ -225,7 +225,7 @@ const errorClass = (error: unknown) =>
     ? FrameTooLargeError
     : MalformedFrameError
 
-describe.each(cases.filter((c) => c.trailing !== undefined))("$name with emitTrailing", (c) => {
+describe.each(cases.filter((c) => c.trailing !== undefined).map((c) => [c.name, c] as const))("%s with emitTrailing", (_, c) => {
   it.prop(
     "a stream cut short ends with its partial frame as a last frame",
     [fc.array(c.frame, { maxLength: 6 }), cuts, fc.nat()],
@@ -321,7 +321,7 @@ const limitedCases: ReadonlyArray<Limited> = [
   }
 ]
 
-describe.each(limitedCases)("$name with maxFrameLength 5", (c) => {
+describe.each(limitedCases.map((c) => [c.name, c] as const))("%s with maxFrameLength 5", (_, c) => {
   const frames = (candidates: ReadonlyArray<Uint8Array>) =>
     candidates.flatMap((frame) => {
       const wire = c.encoder.encodeFrame(frame)

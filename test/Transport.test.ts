@@ -4,6 +4,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as fc from "fast-check"
 import * as Path from "node:path"
 import type { Connection } from "../src/Connection.js"
 import * as Framing from "../src/Framing.js"
@@ -174,4 +175,25 @@ describe("Transport", () => {
       const got = yield* Effect.scoped(Effect.flatMap(transport.connect, readAll))
       expect(got.equals(payload)).toBe(true)
     }))
+
+  it.live.prop(
+    "memory: framed replies do not depend on where the transport cuts the bytes",
+    [fc.integer(), fc.integer({ min: 1, max: 64 }), fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 12 })],
+    ([seed, maxSize, frames]) =>
+      Effect.scoped(Effect.gen(function*() {
+        const transport = yield* Transport.makeMemory({ rechunk: Transport.randomChunks(seed, maxSize) })
+        yield* transport.serve((conn) =>
+          conn.read.pipe(framer.decode, Stream.map((frame) => frame.slice().reverse()), framer.encode, Stream.run(conn.sink))
+        )
+        const replies = yield* Effect.scoped(Effect.gen(function*() {
+          const conn = yield* transport.connect
+          const replies = yield* Effect.fork(conn.read.pipe(framer.decode, Stream.runCollect))
+          yield* Stream.fromIterable(frames).pipe(framer.encode, Stream.run(conn.sink))
+          yield* conn.end
+          return Chunk.toReadonlyArray(yield* replies).map((frame) => Array.from(frame))
+        }))
+        expect(replies).toEqual(frames.map((frame) => Array.from(frame).reverse()))
+      })),
+    { fastCheck: { numRuns: 40 } }
+  )
 })

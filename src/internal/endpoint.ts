@@ -23,13 +23,10 @@ export interface Endpoint {
   /** Graceful: FIN after the pending bytes, discard input until the peer closes (bounded), destroy. Otherwise destroy now. */
   readonly close: (graceful: boolean) => Effect.Effect<void>
   readonly destroy: () => void
-  readonly isClosed: () => boolean
   /** A pull is parked with nothing buffered: the owner is waiting for the peer. */
   readonly isReadWaiting: () => boolean
   /** Called when a pull parks; lets a server interrupt idle handlers during shutdown. */
   onReadWait: (() => void) | undefined
-  /** Called once when the endpoint is fully closed. */
-  onClose: (() => void) | undefined
 }
 
 /** @internal */

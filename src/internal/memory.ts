@@ -105,7 +105,6 @@ const makeEndpoint = (
     wake(output.readers)
     wake(output.writers)
     wake(closeWaiters)
-    endpoint.onClose?.()
   }
 
   if (options.idleTimeoutMillis !== undefined && options.idleTimeoutMillis > 0) {
@@ -226,10 +225,8 @@ const makeEndpoint = (
     end,
     close: (graceful) => graceful ? gracefulClose : Effect.sync(destroy),
     destroy,
-    isClosed: () => closed,
     isReadWaiting: () => input.readers.size > 0,
-    onReadWait: undefined,
-    onClose: undefined
+    onReadWait: undefined
   }
   return endpoint
 }

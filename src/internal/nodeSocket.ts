@@ -80,7 +80,6 @@ export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): 
     wake(readWaiters)
     wake(drainWaiters)
     wake(closeWaiters)
-    endpoint.onClose?.()
   })
   if (options.idleTimeoutMillis !== undefined && options.idleTimeoutMillis > 0) {
     const timeoutMillis = options.idleTimeoutMillis
@@ -179,10 +178,8 @@ export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): 
     end,
     close: (graceful) => graceful ? gracefulClose : Effect.sync(destroy),
     destroy,
-    isClosed: () => closed,
     isReadWaiting: () => readWaiters.size > 0,
-    onReadWait: undefined,
-    onClose: undefined
+    onReadWait: undefined
   }
   return endpoint
 }

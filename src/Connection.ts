@@ -34,7 +34,9 @@ export type TypeId = typeof TypeId
  *
  * - `read`: the bytes from the peer. The socket is paused until the stream
  *   pulls; each pull hands over everything received so far as one chunk
- *   (at most ~64 KiB is read ahead). The stream ends on the peer's FIN. There
+ *   (reading ahead stops once 64 KiB wait unread, so a handler that does not
+ *   read makes TCP push back on the sender). The stream ends on the peer's
+ *   FIN; elements are Node `Buffer`s (which are `Uint8Array`s). There
  *   is one read cursor per connection: running `read` again continues where
  *   the previous run stopped, and bytes pulled by a run that was cut short
  *   (e.g. by `Stream.take`) are not seen again.

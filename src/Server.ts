@@ -76,8 +76,11 @@ interface Registration {
 
 /**
  * Provides `@effect/platform`'s `SocketServer.SocketServer` backed by
- * `serve`. Connections that arrive before `run` is called wait for it;
- * interrupting `run` interrupts its handlers.
+ * `serve`, with its limits, idle timeout and shutdown. Each connection is
+ * handed to the handler as `Connection.toSocket`. Connections that arrive
+ * before `run` is called wait for it (and are closed at once if the layer
+ * shuts down first); interrupting `run` interrupts its handlers. Handler
+ * failures are logged, as with `serve`.
  *
  * @since 0.1.0
  * @category layers
@@ -106,17 +109,15 @@ export const layerSocketServer = (
         Effect.gen(function*() {
           const context = yield* Effect.context<R>()
           const done = yield* Deferred.make<void>()
-          yield* Deferred.succeed(registration, {
-            handler: (socket) => Effect.provide(handler(socket), context),
-            done
-          })
+          // A later `run` takes over new connections from an earlier one.
+          if (yield* Deferred.isDone(registration)) registration = yield* Deferred.make<Registration>()
+          const mine = registration
+          yield* Deferred.succeed(mine, { handler: (socket) => Effect.provide(handler(socket), context), done })
           return yield* Effect.never.pipe(
-            Effect.ensuring(Effect.suspend(() =>
-              Effect.flatMap(Deferred.make<Registration>(), (next) => {
-                registration = next
-                return Deferred.succeed(done, undefined)
-              })
-            ))
+            Effect.ensuring(Effect.gen(function*() {
+              if (registration === mine) registration = yield* Deferred.make<Registration>()
+              yield* Deferred.succeed(done, undefined)
+            }))
           )
         })
       return SocketServer.SocketServer.of({ address: server.address, run })

@@ -148,7 +148,7 @@ describe.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
         expect(got).toEqual({ frames: frames.map((f) => latin1(f.decoded)) })
         if (c.exact) expect(got.frames).toEqual(frames.map((f) => latin1(f.frame)))
       })),
-    runs(30)
+    runs(25)
   )
 
   it.prop(
@@ -175,7 +175,7 @@ describe.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
         if (at === start) expect(got).toEqual({ frames: complete })
         else expect(got).toEqual({ frames: complete, error: c.truncated(cut!, at - start) })
       })),
-    runs(30)
+    runs(25)
   )
 
   it.prop(
@@ -185,8 +185,7 @@ describe.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
       run(Effect.gen(function*() {
         const whole = yield* decode(c.framer, [wire])
         if ("error" in whole) expect(whole.error).toBeInstanceOf(errorClass(whole.error))
-        expect(yield* decode(c.framer, cutAt(wire, cutPoints))).toEqual(whole)
-        // the Stream's own chunking (chunks per pull) does not matter either
+        // cut anywhere, and with the Stream's own chunking (chunks per pull) varied too
         const rechunked = Stream.fromIterable(cutAt(wire, cutPoints)).pipe(Stream.rechunk(perPull))
         expect(yield* decodeStream(c.framer, rechunked)).toEqual(whole)
       })),
@@ -214,7 +213,7 @@ describe.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
           error
         })
       })),
-    runs(20)
+    runs(15)
   )
 })
 
@@ -247,7 +246,7 @@ describe.each(cases.filter((c) => c.trailing !== undefined).map((c) => [c.name, 
         if (partial.length > 0) expected.push(partial)
         expect(yield* decode(c.trailing!, cutAt(wire.subarray(0, at), cutPoints))).toEqual({ frames: expected })
       })),
-    runs(30)
+    runs(25)
   )
 })
 
@@ -338,7 +337,7 @@ describe.each(limitedCases.map((c) => [c.name, c] as const))("%s with maxFrameLe
         const kept = all.filter((f) => f.decoded.length <= limit).map((f) => latin1(f.decoded))
         expect(yield* decode(c.limited("skip"), cutAt(wire, cutPoints))).toEqual({ frames: kept })
       })),
-    runs(30)
+    runs(25)
   )
 
   it.prop(
@@ -358,7 +357,7 @@ describe.each(limitedCases.map((c) => [c.name, c] as const))("%s with maxFrameLe
           })
         }
       })),
-    runs(30)
+    runs(25)
   )
 })
 
@@ -390,6 +389,6 @@ describe.each(strict)("%s", (_, framer) => {
         if ("error" in whole) expect(whole.error).toBeInstanceOf(errorClass(whole.error))
         expect(yield* decode(framer, cutAt(wire, cutPoints))).toEqual(whole)
       })),
-    runs(40)
+    runs(30)
   )
 })

@@ -109,7 +109,7 @@ describe("Server", () => {
     }).pipe(Effect.provide(layer))
   })
 
-  it.scopedLive("maxConnections: extra connections are closed at once and logged", () => {
+  it.scopedLive("maxConnections: extra connections are closed at once and logged (platform: no limit)", () => {
     const { layer, logs } = captureLogs()
     return Effect.gen(function*() {
       const server = yield* Server.serve(Address.tcp(0), echoHandler, { maxConnections: 2 })
@@ -133,7 +133,7 @@ describe("Server", () => {
     }).pipe(Effect.provide(layer))
   })
 
-  it.scopedLive("idleTimeout: the handler's read fails with IdleTimeoutError and the socket is closed", () =>
+  it.scopedLive("idleTimeout: the handler's read fails with IdleTimeoutError and the socket is closed (platform: no idle timeout)", () =>
     Effect.gen(function*() {
       const seen = yield* Deferred.make<string>()
       const server = yield* Server.serve(Address.tcp(0), (conn) =>
@@ -180,7 +180,7 @@ describe("Server", () => {
       expect(yield* Deferred.await(seen)).toBe("SocketClosedError")
     }))
 
-  it.scopedLive("shutdown: busy handlers finish within shutdownGracePeriod, the rest are interrupted", () =>
+  it.scopedLive("shutdown: busy handlers finish within shutdownGracePeriod, the rest are interrupted (platform: no graceful drain)", () =>
     Effect.gen(function*() {
       const started = yield* Deferred.make<void>()
       let count = 0

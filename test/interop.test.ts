@@ -101,7 +101,7 @@ describe("interop", () => {
       }))
   }
 
-  it.scopedLive("backpressure in: 256 MiB sent to a handler that does not read for 2 s", () =>
+  it.scopedLive("backpressure in: 256 MiB sent to a handler that does not read for 2 s (platform: unbounded mailbox)", () =>
     Effect.gen(function*() {
       let idleGrowth = 0
       const monitor = yield* rssMonitor
@@ -123,7 +123,7 @@ describe("interop", () => {
       expect(growth).toBeLessThan(64 * mib)
     }), { timeout: 30_000 })
 
-  it.scopedLive("backpressure out: a handler writes 256 MiB to a peer that reads slowly", () =>
+  it.scopedLive("backpressure out: a handler writes 256 MiB to a peer that reads slowly (platform: never waits for 'drain')", () =>
     Effect.gen(function*() {
       const server = yield* Server.serve(Address.tcp(0), (conn) =>
         Stream.range(1, 256).pipe(
@@ -139,7 +139,7 @@ describe("interop", () => {
       expect(growth).toBeLessThan(64 * mib)
     }), { timeout: 30_000 })
 
-  it.scopedLive("@effect/platform: Client.layerSocket exchanges data with Server.layerSocketServer", () =>
+  it.scopedLive("@effect/platform: Client.layerSocket exchanges data with Server.layerSocketServer, writing before run (platform: hangs)", () =>
     Effect.gen(function*() {
       const socketServer = Context.get(yield* Layer.build(Server.layerSocketServer(Address.tcp(0))), SocketServer.SocketServer)
       yield* Effect.forkScoped(socketServer.run((socket) =>

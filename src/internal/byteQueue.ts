@@ -21,12 +21,18 @@ export class ByteQueue {
     this.length += chunk.length
   }
 
+  /** Byte at `pos`, located from whichever end of the queue is nearer. */
   byteAt(pos: number): number {
-    let i = this.head
-    let p = pos + this.offset
-    while (p >= this.chunks[i]!.length) {
-      p -= this.chunks[i]!.length
-      i++
+    let i: number
+    let p: number
+    if (pos * 2 < this.length) {
+      i = this.head
+      p = pos + this.offset
+      while (p >= this.chunks[i]!.length) p -= this.chunks[i++]!.length
+    } else {
+      i = this.chunks.length - 1
+      p = pos - (this.length - this.chunks[i]!.length)
+      while (p < 0) p += this.chunks[--i]!.length
     }
     return this.chunks[i]![p]!
   }

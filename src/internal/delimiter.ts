@@ -43,8 +43,7 @@ export class DelimiterDecoder implements Decoder<Uint8Array, Uint8Array, Framing
     for (;;) {
       const at = queue.indexOf(config.delimiter, this.scanFrom)
       if (at < 0) {
-        // a delimiter may still start in the last delimiterLength - 1 bytes
-        const settled = Math.max(queue.length - (delimiterLength - 1), 0)
+        const settled = queue.length - this.delimiterPrefixAtEnd()
         if (this.discarding) {
           queue.skip(settled)
           this.discarded += settled
@@ -89,6 +88,17 @@ export class DelimiterDecoder implements Decoder<Uint8Array, Uint8Array, Framing
     // tokio's LinesCodec: a lone "\r" left at the end is the remains of a line ending, not a line
     if (length > 0 || !config.stripCr) out.push(queue.take(length))
     return undefined
+  }
+
+  /** length of the longest tail of the queue that a delimiter may continue */
+  private delimiterPrefixAtEnd(): number {
+    const { queue, config: { delimiter } } = this
+    for (let k = Math.min(delimiter.length - 1, queue.length); k > 0; k--) {
+      let j = 0
+      while (j < k && queue.byteAt(queue.length - k + j) === delimiter[j]) j++
+      if (j === k) return k
+    }
+    return 0
   }
 
   /** the shortest the current frame's content can turn out to be, given `settled` bytes that are surely content */

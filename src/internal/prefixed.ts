@@ -38,7 +38,9 @@ export class SizedDecoder implements Decoder<Uint8Array, Uint8Array, FramingErro
   private frameSize = -1
   /** bytes of an oversized frame still to drop as they arrive */
   private discard = 0
+  /** wire size of the frame being dropped, and its bytes dropped so far (counted: sizes above 2^53 are inexact) */
   private discardSize = 0
+  private discarded = 0
 
   constructor(private readonly header: SizeHeader, private readonly options: SizedOptions) {}
 
@@ -46,6 +48,7 @@ export class SizedDecoder implements Decoder<Uint8Array, Uint8Array, FramingErro
     if (this.discard > 0) {
       if (chunk.length <= this.discard) {
         this.discard -= chunk.length
+        this.discarded += chunk.length
         return undefined
       }
       chunk = chunk.subarray(this.discard)
@@ -67,6 +70,7 @@ export class SizedDecoder implements Decoder<Uint8Array, Uint8Array, FramingErro
           queue.skip(now)
           this.discard = size - now
           this.discardSize = size
+          this.discarded = now
           continue
         }
         this.frameSize = size
@@ -81,7 +85,7 @@ export class SizedDecoder implements Decoder<Uint8Array, Uint8Array, FramingErro
 
   end(): FramingError | undefined {
     if (this.discard > 0) {
-      return new TruncatedFrameError({ received: this.discardSize - this.discard, expected: this.discardSize })
+      return new TruncatedFrameError({ received: this.discarded, expected: this.discardSize })
     }
     if (this.queue.length === 0) return undefined
     return this.frameSize < 0

@@ -534,6 +534,12 @@ describe("lengthPrefixed: onOversize skip", () => {
         error: new TruncatedFrameError({ received: 6, expected: 10 })
       })
     }))
+  it.effect("a skipped frame whose 8-byte length is above 2^53 still counts the bytes it received", () =>
+    Effect.gen(function*() {
+      const huge = Framing.lengthPrefixed({ lengthFieldLength: 8, onOversize: "skip" })
+      const result = yield* decode(huge, [bytes("\xff".repeat(8), "abc")])
+      expect(result.error).toMatchObject({ _tag: "TruncatedFrameError", received: 11 })
+    }))
 })
 
 describe("lengthPrefixed: MalformedFrameError", () => {

@@ -94,6 +94,12 @@ describe("varint: limits", () => {
       expect(yield* decode(framer, cutAt(wire, "bytewise"))).toEqual({ frames: ["hi", "", "ok"] })
       expect(yield* decode(framer, cutAt(wire, [4, 5, 100, 205]))).toEqual({ frames: ["hi", "", "ok"] })
     }))
+  it.effect("a skipped frame whose 10-byte varint is above 2^53 still counts the bytes it received", () =>
+    Effect.gen(function*() {
+      const framer = Framing.varint({ onOversize: "skip" })
+      const result = yield* decode(framer, [bytes("\xff".repeat(9), "\x01", "abc")])
+      expect(result.error).toMatchObject({ _tag: "TruncatedFrameError", received: 13 })
+    }))
 })
 
 describe("varint: leftovers at end of stream are TruncatedFrameError", () => {

@@ -73,7 +73,7 @@ describe("Connection", () => {
       const server = yield* Server.serve(Address.tcp(0), () => Effect.never, {
         shutdownGracePeriod: "50 millis"
       })
-      const conn = yield* Client.connect(server.address)
+      const conn = yield* Client.connect(server.address, { closeTimeout: "50 millis" })
       let written = 0
       const writeAll = Effect.forEach(Array.from({ length: 512 }), () =>
         Effect.tap(conn.write(new Uint8Array(64 * 1024)), () => {

@@ -116,7 +116,9 @@ export const serve = <A, E, R>(
         // During shutdown a handler waiting for the peer has no work in flight.
         if (shuttingDown) interrupt(endpoint)
       }
-      handlers.set(endpoint, run(handle(endpoint)))
+      const fiber = run(handle(endpoint))
+      // Its `ensuring` has already run if the fiber finished synchronously.
+      if (fiber.unsafePoll() === null) handlers.set(endpoint, fiber)
     }
 
     const listener = yield* listen(accept)

@@ -62,7 +62,9 @@ export interface UnixOptions extends ConnectOptions, ServeOptions {
  * @since 0.1.0
  * @category models
  */
-export type Rechunk = memory.Rechunk
+export type Rechunk =
+  | { readonly _tag: "Fixed"; readonly size: number }
+  | { readonly _tag: "Random"; readonly seed: number; readonly maxSize: number }
 
 /**
  * @since 0.1.0

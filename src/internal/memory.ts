@@ -8,16 +8,12 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type { Address } from "../Address.js"
 import * as AddressM from "../Address.js"
+import type { Rechunk } from "../Transport.js"
 import type { Endpoint } from "./endpoint.js"
 import { readHighWaterMark } from "./endpoint.js"
 import type { Listener } from "./server.js"
 import type { SocketError } from "./socketErrors.js"
 import { ConnectError, IdleTimeoutError, ListenError, SocketClosedError, WriteError } from "./socketErrors.js"
-
-/** @internal */
-export type Rechunk =
-  | { readonly _tag: "Fixed"; readonly size: number }
-  | { readonly _tag: "Random"; readonly seed: number; readonly maxSize: number }
 
 type Cut = (bytes: Uint8Array, out: Array<Uint8Array>) => void
 

@@ -72,6 +72,13 @@ describe("Server", () => {
       expect(yield* roundTrip(server.address, "ping")).toBe("ping")
     }))
 
+  it.scopedLive("serves the IPv6 loopback", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0, "::1"), echoHandler)
+      expect(Address.format(server.address)).toMatch(/^\[::1\]:\d+$/)
+      expect(yield* roundTrip(server.address, "six")).toBe("six")
+    }))
+
   it.scopedLive("runs each connection in its own fiber", () =>
     Effect.gen(function*() {
       const server = yield* Server.serve(Address.tcp(0), (conn) =>

@@ -219,7 +219,8 @@ const makeEndpoint = (
     pull,
     write,
     end,
-    close: (graceful) => graceful ? gracefulClose : Effect.sync(destroy),
+    // Closing runs in finalizers; the graceful wait stays interruptible so a shutdown can cut it short.
+    close: (graceful) => graceful ? Effect.interruptible(gracefulClose) : Effect.sync(destroy),
     destroy,
     isReadWaiting: () => input.readers.size > 0,
     onReadWait: undefined

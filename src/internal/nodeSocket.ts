@@ -176,7 +176,8 @@ export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): 
     pull,
     write,
     end,
-    close: (graceful) => graceful ? gracefulClose : Effect.sync(destroy),
+    // Closing runs in finalizers; the graceful wait stays interruptible so a shutdown can cut it short.
+    close: (graceful) => graceful ? Effect.interruptible(gracefulClose) : Effect.sync(destroy),
     destroy,
     isReadWaiting: () => readWaiters.size > 0,
     onReadWait: undefined

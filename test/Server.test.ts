@@ -216,6 +216,26 @@ describe("Server", () => {
       expect(ms).toBeLessThan(1000)
     }))
 
+  it.scopedLive("shutdown: a handler that finishes its work and waits to read again is interrupted then, not after the grace period", () =>
+    Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const { server, shutdown } = yield* startServer(Server.serve(Address.tcp(0), (conn) =>
+        Effect.gen(function*() {
+          yield* conn.read.pipe(Stream.take(1), Stream.runDrain)
+          yield* Deferred.succeed(started, undefined)
+          yield* Effect.sleep("100 millis")
+          yield* conn.write("finished the request")
+          yield* Stream.runDrain(conn.read)
+        }), { shutdownGracePeriod: "5 seconds" }))
+      const peer = yield* rawConnect(server.address)
+      peer.socket.write("request")
+      yield* Deferred.await(started)
+      const ms = yield* shutdown
+      expect((yield* peer.ended).data.toString()).toBe("finished the request")
+      expect(ms).toBeGreaterThanOrEqual(80)
+      expect(ms).toBeLessThan(1000)
+    }))
+
   it.scopedLive("scope close is not held up by a handler that returned without reading (platform: hangs)", () =>
     Effect.gen(function*() {
       const { server, shutdown } = yield* startServer(

@@ -9,12 +9,13 @@ import * as Logger from "effect/Logger"
 import * as Stream from "effect/Stream"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
+import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Address from "../src/Address.js"
 import * as Client from "../src/Client.js"
 import type { Connection } from "../src/Connection.js"
 import * as Server from "../src/Server.js"
-import { rawConnect, readAll, tempDir, timed } from "./peers/support.js"
+import { peersDir, rawConnect, readAll, tempDir, timed } from "./peers/support.js"
 
 interface Log {
   readonly level: string
@@ -343,6 +344,37 @@ describe("Server", () => {
       expect(error.code).toBe("ENAMETOOLONG")
       expect(error.message).toMatch(/at most 10[37]/)
     }))
+
+  it.scopedLive("a Unix path in a directory we may not write is ListenError EACCES", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const locked = Path.join(dir, "locked")
+      Fs.mkdirSync(locked, { mode: 0o555 })
+      const path = Path.join(locked, "s.sock")
+      if (process.getuid?.() !== 0) {
+        const error = yield* Effect.flip(Server.serve(Address.unix(path), echoHandler))
+        expect(error.code).toBe("EACCES")
+        return
+      }
+      // Root may write anywhere: ask an unprivileged child to listen instead.
+      const src = Path.resolve(peersDir, "../../src")
+      const script = [
+        `import * as Effect from "effect/Effect"`,
+        `import * as Address from ${JSON.stringify(Path.join(src, "Address.ts"))}`,
+        `import * as Server from ${JSON.stringify(Path.join(src, "Server.ts"))}`,
+        `const exit = await Effect.runPromiseExit(Effect.scoped(Server.serve(Address.unix(${JSON.stringify(path)}), () => Effect.void)))`,
+        `process.stdout.write(exit._tag === "Failure" && exit.cause._tag === "Fail" ? exit.cause.error._tag + " " + exit.cause.error.code : "no error")`
+      ].join("\n")
+      const child = ChildProcess.spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+        uid: 65534,
+        gid: 65534,
+        cwd: Path.resolve(src, ".."),
+        encoding: "utf8",
+        timeout: 20_000,
+        env: { ...process.env, HOME: Os.tmpdir() }
+      })
+      expect(child.stdout).toBe("ListenError EACCES")
+    }), { timeout: 30_000 })
 
   it.scopedLive("a TCP port in use is ListenError EADDRINUSE", () =>
     Effect.gen(function*() {

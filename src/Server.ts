@@ -45,9 +45,11 @@ export interface ServeOptions extends internal.ServeOptions {}
 
 /**
  * Listens on `address` and runs `handler` for each connection in its own
- * fiber and scope. A handler that fails or dies is logged (`Effect.logError`)
- * and its connection destroyed; one that succeeds has its connection closed
- * gracefully. The server keeps serving either way.
+ * fiber and scope. A handler that fails or dies is logged (`Effect.logError`
+ * with the cause, annotated with `remoteAddress`; a failure that is only an
+ * `IdleTimeoutError` is logged at Info) and its connection destroyed; one
+ * that succeeds has its connection closed gracefully. The server keeps
+ * serving either way.
  *
  * Closing the scope stops accepting; handlers waiting to read (or starting to
  * wait) are interrupted at once, busy ones get `shutdownGracePeriod` and are

@@ -3,6 +3,7 @@ import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Net from "node:net"
@@ -85,6 +86,26 @@ describe("Connection", () => {
       expect(written).toBeLessThan(16 * mib)
     }))
 
+  it.scopedLive("a blocked write resumes once the reader drains, and every byte arrives", () =>
+    Effect.gen(function*() {
+      const release = yield* Deferred.make<void>()
+      const total = yield* Deferred.make<number>()
+      const server = yield* Server.serve(Address.tcp(0), (conn) =>
+        Effect.gen(function*() {
+          yield* Deferred.await(release)
+          yield* Deferred.succeed(total, yield* Stream.runFold(conn.read, 0, (n, bytes) => n + bytes.byteLength))
+        }))
+      const conn = yield* Client.connect(server.address)
+      const writer = yield* Effect.fork(Effect.forEach(Array.from({ length: 256 }), () =>
+        conn.write(new Uint8Array(64 * 1024)), { discard: true }))
+      yield* Effect.sleep("100 millis")
+      expect(writer.unsafePoll()).toBeNull()
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(writer).pipe(Effect.timeout("10 seconds"))
+      yield* conn.end
+      expect(yield* Deferred.await(total)).toBe(16 * mib)
+    }))
+
   it.scopedLive("a pull hands over everything already received as one chunk", () =>
     Effect.gen(function*() {
       const sent = yield* Deferred.make<void>()
@@ -132,6 +153,27 @@ describe("Connection", () => {
       expect(got.byteLength).toBe(256 * 16 * 1024 + 4)
       expect(got[16 * 1024 * 7]).toBe(7)
       expect(got.subarray(-4).toString()).toBe("tail")
+    }))
+
+  it.scopedLive("each connection has its own scope: a handler's finalizers run when its connection ends", () =>
+    Effect.gen(function*() {
+      const finalized: Array<string> = []
+      const server = yield* Server.serve(Address.tcp(0), (conn) =>
+        Effect.gen(function*() {
+          const name = (yield* readAll(conn)).toString()
+          yield* Effect.addFinalizer(() => Effect.sync(() => finalized.push(name)))
+          yield* conn.write(name)
+        }))
+      for (const name of ["first", "second"]) {
+        yield* Effect.scoped(Effect.gen(function*() {
+          const conn = yield* Client.connect(server.address)
+          yield* conn.write(name)
+          yield* conn.end
+          expect((yield* readAll(conn)).toString()).toBe(name)
+        }))
+      }
+      yield* Effect.sleep("20 millis")
+      expect(finalized).toEqual(["first", "second"])
     }))
 
   it.scopedLive("the read stream has one cursor: running it again continues where the last run stopped", () =>

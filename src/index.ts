@@ -1,7 +1,32 @@
 /**
  * @since 0.1.0
  */
+export * as Address from "./Address.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Client from "./Client.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Connection from "./Connection.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Framing from "./Framing.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Server from "./Server.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Transport from "./Transport.js"
 
 /**
  * @since 0.1.0

@@ -1,59 +1,68 @@
 /**
- * The demo: a line protocol and a length-prefixed protocol decoded from bytes
- * that arrive cut at awkward places, as TCP delivers them.
+ * The demo: one line protocol — the server upper-cases every line — run over
+ * TCP, a Unix socket and the in-memory transport re-chunked to single bytes,
+ * then the framing errors a peer can cause, each a typed value.
  *
  *   npm run demo
  */
+import { NodeRuntime } from "@effect/platform-node"
 import { Chunk, Console, Effect, Either, Stream } from "effect"
-import { Framing, Utf8 } from "../src/index.js"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Framing, Transport, Utf8 } from "../src/index.js"
 
-const encoder = new TextEncoder()
+const lines = Framing.lines({ maxFrameLength: 1024 })
 
-/** cut `bytes` into pieces of the given sizes, cycling */
-const fragment = (bytes: Uint8Array, sizes: ReadonlyArray<number>): Array<Uint8Array> => {
-  const pieces: Array<Uint8Array> = []
-  for (let at = 0, i = 0; at < bytes.length; i++) {
-    const size = sizes[i % sizes.length]!
-    pieces.push(bytes.subarray(at, at + size))
-    at += size
+/** The protocol, written once against whatever transport is provided. */
+const upperCaseOverTheWire = (messages: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const transport = yield* Transport.Transport
+    yield* transport.serve((connection) =>
+      connection.read.pipe(
+        lines.decode,
+        Utf8.decodeFrames,
+        Stream.map((line) => line.toUpperCase()),
+        Utf8.encode,
+        lines.encode,
+        Stream.run(connection.sink)
+      )
+    )
+    const connection = yield* transport.connect
+    yield* Stream.fromIterable(messages).pipe(Utf8.encode, lines.encode, Stream.run(connection.sink))
+    yield* connection.end // half-close: the server still answers after our FIN
+    const replies = yield* connection.read.pipe(lines.decode, Utf8.decodeFrames, Stream.runCollect)
+    return Chunk.toReadonlyArray(replies)
+  }).pipe(Effect.scoped)
+
+const messages = ["hello", "λ → ünïcödé 🚀", "bye"]
+
+const transports = Effect.gen(function*() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-net-demo-"))
+  yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
+  const runs = [
+    ["tcp 127.0.0.1", Transport.layerTcp({ port: 0 })],
+    ["unix socket", Transport.layerUnix({ path: path.join(dir, "demo.sock") })],
+    ["memory, 1-byte chunks", Transport.layerMemory({ rechunk: Transport.fixedChunks(1) })]
+  ] as const
+  for (const [name, layer] of runs) {
+    const replies = yield* Effect.provide(upperCaseOverTheWire(messages), layer)
+    yield* Console.log(`${name.padEnd(22)} ${JSON.stringify(replies)}`)
   }
-  return pieces
-}
+}).pipe(Effect.scoped)
 
-const lines = Effect.gen(function*() {
-  const wire = encoder.encode("GET /motd\r\nλ → ünïcödé 🚀\nbye\n")
-  const got = yield* Stream.fromIterable(fragment(wire, [3, 1, 7])).pipe(
-    Framing.lines().decode,
-    Utf8.decodeFrames,
-    Stream.runCollect
-  )
-  yield* Console.log("lines:", Chunk.toReadonlyArray(got))
+/** What a misbehaving peer gets: a typed error, after everything that was valid. */
+const peerErrors = Effect.gen(function*() {
+  const framer = Framing.lengthPrefixed({ lengthFieldLength: 2, maxFrameLength: 1024 })
+  const cases: ReadonlyArray<readonly [string, Array<Uint8Array>]> = [
+    ["truncated frame", [new Uint8Array([0, 5, 0x68, 0x69])]],
+    ["declared 65535 bytes", [new Uint8Array([0xff, 0xff])]],
+    ["invalid UTF-8", [new Uint8Array([0, 3, 0x6f, 0x6b, 0xff])]]
+  ]
+  for (const [name, wire] of cases) {
+    const result = yield* Stream.fromIterable(wire).pipe(framer.decode, Utf8.decodeFrames, Stream.runCollect, Effect.either)
+    if (Either.isLeft(result)) yield* Console.log(`${name.padEnd(22)} ${result.left._tag}: ${result.left.message}`)
+  }
 })
 
-const lengthPrefixed = Effect.gen(function*() {
-  const framer = Framing.lengthPrefixed({ lengthFieldLength: 2 })
-  const wire = yield* Stream.make("hello", "", "world").pipe(Utf8.encode, framer.encode, Stream.runCollect)
-  const bytes = Uint8Array.from(Chunk.toReadonlyArray(wire).flatMap((chunk) => [...chunk]))
-  const frames = yield* Stream.fromIterable(fragment(bytes, [1])).pipe(framer.decode, Utf8.decodeFrames, Stream.runCollect)
-  yield* Console.log("length-prefixed, one byte at a time:", Chunk.toReadonlyArray(frames))
-
-  // the same stream with its last byte missing: a typed error, after the complete frames
-  const truncated = yield* Stream.make(bytes.subarray(0, bytes.length - 1)).pipe(
-    framer.decode,
-    Utf8.decodeFrames,
-    Stream.runCollect,
-    Effect.either
-  )
-  if (Either.isLeft(truncated)) yield* Console.log("truncated:", truncated.left.message)
-})
-
-const invalidUtf8 = Effect.gen(function*() {
-  const result = yield* Stream.make(encoder.encode("ok "), new Uint8Array([0xe2, 0x82]), new Uint8Array([0x41])).pipe(
-    Utf8.decode,
-    Stream.runCollect,
-    Effect.either
-  )
-  if (Either.isLeft(result)) yield* Console.log("invalid UTF-8:", result.left.message)
-})
-
-Effect.runPromise(Effect.all([lines, lengthPrefixed, invalidUtf8], { discard: true }))
+NodeRuntime.runMain(Effect.zipRight(transports, peerErrors))

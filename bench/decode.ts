@@ -1,0 +1,328 @@
+/**
+ * Decoding benchmark: effect-net's `Framing.lengthPrefixed().decode` against a
+ * plain-JS decoder of the same technique (the ceiling), the naive
+ * Buffer.concat-per-chunk decoder and it-length-prefixed, all in one process.
+ *
+ *   npm run bench
+ *   BENCH_MIB=16 BENCH_REPS=1 npm run bench     (quicker, rougher)
+ *
+ * Every case is ~64 MiB of wire bytes (4-byte big-endian length + body) cut
+ * into Buffer views of the chunk size, as node:net delivers Buffers. A
+ * variant whose full run would take longer than MAX_REP_SECONDS runs on a
+ * prefix of whole frames instead (shown in the "input" column); throughput
+ * does not depend on the number of frames, only the noise does. Every run's
+ * output is checked against a checksum taken straight off the wire.
+ */
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import { cpus, loadavg } from "node:os"
+import { Tally, Wire } from "./input.js"
+import {
+  effectBatched,
+  effectOnePerPull,
+  itLengthPrefixed,
+  naive,
+  naiveCopiesPerFrame,
+  onePerPull,
+  plain,
+  sourceOnly,
+  type Variant
+} from "./variants.js"
+
+const KiB = 1024
+const MiB = 1024 * KiB
+const INPUT_BYTES = Number(process.env.BENCH_MIB ?? 64) * MiB
+const REPS = Number(process.env.BENCH_REPS ?? 3)
+/** a timed run longer than this is shortened to a prefix of the input */
+const MAX_REP_SECONDS = 1.5
+/**
+ * Warm-up (and time probe) input: at least 4 MiB and 4096 input chunks, so
+ * Effect's runtime is optimized before timing even where chunks are large.
+ * (No forced GC between runs: a global.gc() throws away optimized code and
+ * made the next Effect run ~10× slower.)
+ */
+const PROBE_BYTES = 4 * MiB
+const PROBE_CHUNKS = 4096
+/** runs shorter than this are at the mercy of one GC pause: take the best of more of them */
+const SHORT_RUN_SECONDS = 0.2
+const SHORT_RUN_REPS = 10
+/** the naive decoder is skipped when one frame alone would make it copy more than this */
+const NAIVE_MAX_COPY_PER_FRAME = 2 * 1024 * MiB
+
+const FRAME_SIZES = [16, KiB, 64 * KiB, MiB]
+const CHUNK_SIZES = [64, 1460, 64 * KiB]
+const VARIANTS: ReadonlyArray<Variant> = [plain, effectBatched, effectOnePerPull, sourceOnly, itLengthPrefixed, naive]
+
+interface Result {
+  readonly variant: Variant
+  readonly frameSize: number
+  readonly chunkSize: number
+  /** undefined: skipped */
+  readonly seconds?: number
+  readonly bytes: number
+  readonly frames: number
+  readonly chunks: number
+  readonly reduced: boolean
+  readonly note?: string
+}
+
+const fmtSize = (n: number): string =>
+  n >= MiB && n % MiB === 0 ? `${n / MiB} MiB` : n >= KiB && n % KiB === 0 ? `${n / KiB} KiB` : `${n} B`
+const fmtNum = (n: number, digits = 3): string => {
+  if (n >= 1e9) return `${(n / 1e9).toPrecision(digits)} G`
+  if (n >= 1e6) return `${(n / 1e6).toPrecision(digits)} M`
+  if (n >= 1e3) return `${(n / 1e3).toPrecision(digits)} k`
+  return n.toPrecision(digits)
+}
+const mbps = (r: Result): number => r.bytes / r.seconds! / 1e6
+const perChunkUs = (r: Result): number => (r.seconds! / r.chunks) * 1e6
+
+const runOnce = async (variant: Variant, chunks: ReadonlyArray<Uint8Array>, expected: Tally | undefined) => {
+  const tally = new Tally()
+  const start = performance.now()
+  await variant.run(chunks, tally)
+  const seconds = (performance.now() - start) / 1000
+  if (expected !== undefined && !tally.equals(expected)) {
+    throw new Error(`${variant.name}: wrong output: got ${tally}, expected ${expected}`)
+  }
+  return seconds
+}
+
+interface Plan {
+  readonly variant: Variant
+  readonly frames: number
+  readonly chunks: ReadonlyArray<Uint8Array>
+  readonly expected: Tally | undefined
+  /** expected seconds per timed run */
+  readonly estimate: number
+  best: number
+}
+
+/**
+ * Warm a variant up on a prefix of the input and decide how much of the input
+ * it gets: all of it, unless one run would exceed MAX_REP_SECONDS.
+ */
+const plan = async (variant: Variant, wire: Wire, chunkSize: number): Promise<Plan | Result> => {
+  // sourceOnly counts input chunks, not frames: no checksum to compare
+  const check = (frames: number) => variant === sourceOnly ? undefined : wire.expected(frames)
+  if (variant === naive) {
+    const copies = naiveCopiesPerFrame(wire.wireSize, chunkSize)
+    if (copies > NAIVE_MAX_COPY_PER_FRAME) {
+      return {
+        variant,
+        frameSize: wire.frameSize,
+        chunkSize,
+        bytes: 0,
+        frames: 0,
+        chunks: 0,
+        reduced: false,
+        note: `skipped (quadratic): re-copies ~${(copies / 2 ** 30).toFixed(0)} GiB of backlog per frame`
+      }
+    }
+  }
+  const probeBytes = Math.max(PROBE_BYTES, PROBE_CHUNKS * chunkSize)
+  const probeFrames = Math.min(wire.frameCount, Math.max(2, Math.ceil(probeBytes / wire.wireSize)))
+  const probeChunks = wire.cut(probeFrames, chunkSize)
+  const probeSeconds = await runOnce(variant, probeChunks, check(probeFrames))
+  const estimate = (probeSeconds * wire.frameCount) / probeFrames
+  let frames = wire.frameCount
+  if (estimate > MAX_REP_SECONDS) {
+    frames = Math.max(probeFrames, Math.floor((wire.frameCount * MAX_REP_SECONDS) / estimate))
+  }
+  const chunks = frames === probeFrames ? probeChunks : wire.cut(frames, chunkSize)
+  const estimateRun = (probeSeconds * frames) / probeFrames
+  return { variant, frames, chunks, expected: check(frames), estimate: estimateRun, best: Infinity }
+}
+
+/**
+ * All variants of one case: warm-ups first, then REPS rounds that run every
+ * variant once each (SHORT_RUN_REPS for runs under SHORT_RUN_SECONDS), best
+ * time kept. Interleaving spreads any outside load
+ * over all variants instead of landing on one.
+ */
+const measureCase = async (wire: Wire, chunkSize: number): Promise<Array<Result>> => {
+  const plans: Array<Plan | Result> = []
+  for (const variant of VARIANTS) plans.push(await plan(variant, wire, chunkSize))
+  for (let rep = 0; rep < Math.max(REPS, SHORT_RUN_REPS); rep++) {
+    for (const p of plans) {
+      if ("best" in p && (rep < REPS || p.estimate < SHORT_RUN_SECONDS)) p.best = Math.min(p.best, await runOnce(p.variant, p.chunks, p.expected))
+    }
+  }
+  return plans.map((p) =>
+    "best" in p
+      ? {
+        variant: p.variant,
+        frameSize: wire.frameSize,
+        chunkSize,
+        seconds: p.best,
+        bytes: p.frames * wire.wireSize,
+        frames: p.frames,
+        chunks: p.chunks.length,
+        reduced: p.frames < wire.frameCount
+      }
+      : p
+  )
+}
+
+/** The decoder must see exactly one input chunk per pull in the one-per-pull mode. */
+const checkOnePerPull = async (): Promise<void> => {
+  const chunks = new Wire(100, 10 * KiB).cut(100, 64)
+  const sizes = await Effect.runPromise(
+    onePerPull(chunks).pipe(Stream.mapChunks((c) => Chunk.of(c.length)), Stream.runCollect)
+  )
+  const all = Chunk.toReadonlyArray(sizes)
+  if (all.length !== chunks.length || all.some((n) => n !== 1)) {
+    throw new Error(`one-per-pull source gave Stream chunks of sizes ${all.join(",")}`)
+  }
+}
+
+const main = async () => {
+  const started = performance.now()
+  await checkOnePerPull()
+  console.log(`# effect-net decode benchmark`)
+  console.log()
+  console.log(
+    `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "?"}; ` +
+      `${INPUT_BYTES / MiB} MiB of wire bytes per case, best of ${REPS} interleaved rounds (${SHORT_RUN_REPS} for runs < ${SHORT_RUN_SECONDS} s) after a warm-up of ≥ ${
+        PROBE_BYTES / MiB
+      } MiB and ≥ ${PROBE_CHUNKS} input chunks; ` +
+      `MB/s = 10^6 wire bytes (prefix included) per second; ratio = MB/s ÷ plain-JS MB/s of the same case.`
+  )
+  const load = () => loadavg().map((n) => n.toFixed(1)).join(" ")
+  console.log()
+  console.log(
+    `Load average at start: ${load()}` +
+      (loadavg()[0]! > cpus().length * 0.5 ? ` — other processes are running; expect noise (best of ${REPS} helps)` : "")
+  )
+  console.log()
+  const results: Array<Result> = []
+  for (const frameSize of FRAME_SIZES) {
+    const wire = new Wire(frameSize, INPUT_BYTES)
+    for (const chunkSize of CHUNK_SIZES) {
+      for (const result of await measureCase(wire, chunkSize)) {
+        results.push(result)
+        process.stderr.write(
+          `${fmtSize(frameSize)} frames / ${fmtSize(chunkSize)} chunks / ${result.variant.name}: ${
+            result.seconds === undefined ? result.note : `${mbps(result).toFixed(0)} MB/s`
+          }\n`
+        )
+      }
+    }
+  }
+  const find = (variant: Variant, frameSize: number, chunkSize: number) =>
+    results.find((r) => r.variant === variant && r.frameSize === frameSize && r.chunkSize === chunkSize)!
+  const ratio = (r: Result) => mbps(r) / mbps(find(plain, r.frameSize, r.chunkSize))
+
+  console.log(`## Results`)
+  console.log()
+  console.log(`| frame | chunk | variant | input | MB/s | frames/s | µs/input chunk | × ceiling |`)
+  console.log(`|---:|---:|---|---:|---:|---:|---:|---:|`)
+  for (const r of results) {
+    const head = `| ${fmtSize(r.frameSize)} | ${fmtSize(r.chunkSize)} | ${r.variant.name} |`
+    if (r.seconds === undefined) {
+      console.log(`${head} — | ${r.note} | | | |`)
+      continue
+    }
+    const input = `${(r.bytes / MiB).toFixed(r.bytes < 10 * MiB ? 1 : 0)} MiB${r.reduced ? " *" : ""}`
+    const isDecoder = r.variant !== sourceOnly
+    console.log(
+      `${head} ${input} | ${mbps(r).toFixed(0)} | ${isDecoder ? fmtNum(r.frames / r.seconds) : "—"} | ${
+        perChunkUs(r).toFixed(3)
+      } | ${isDecoder ? ratio(r).toFixed(2) : "—"} |`
+    )
+  }
+  console.log()
+  console.log(
+    `\\* shortened to a prefix of whole frames so one run stays under ~${MAX_REP_SECONDS} s ` +
+      `(throughput is per byte; only the sample is smaller).`
+  )
+  console.log()
+
+  console.log(`## Ratio to the plain-JS ceiling`)
+  console.log()
+  const decoders = VARIANTS.filter((v) => v !== plain && v !== sourceOnly)
+  console.log(`| frame | chunk | plain MB/s | ${decoders.map((v) => v.name).join(" | ")} |`)
+  console.log(`|---:|---:|---:|${decoders.map(() => "---:").join("|")}|`)
+  for (const frameSize of FRAME_SIZES) {
+    for (const chunkSize of CHUNK_SIZES) {
+      const cells = decoders.map((v) => {
+        const r = find(v, frameSize, chunkSize)
+        return r.seconds === undefined ? "skipped" : ratio(r).toFixed(2)
+      })
+      console.log(
+        `| ${fmtSize(frameSize)} | ${fmtSize(chunkSize)} | ${mbps(find(plain, frameSize, chunkSize)).toFixed(0)} | ${
+          cells.join(" | ")
+        } |`
+      )
+    }
+  }
+  console.log()
+
+  console.log(`## Targets`)
+  console.log()
+  const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL")
+  for (const frameSize of FRAME_SIZES) {
+    const min = frameSize >= KiB ? 0.8 : 0.5
+    for (const chunkSize of CHUNK_SIZES) {
+      const x = ratio(find(effectBatched, frameSize, chunkSize))
+      console.log(
+        `- ${verdict(x >= min)} batched ≥ ${min}× ceiling, ${fmtSize(frameSize)} frames in ${fmtSize(chunkSize)} chunks: ${
+          x.toFixed(2)
+        }×`
+      )
+    }
+  }
+  for (const frameSize of FRAME_SIZES) {
+    const x = ratio(find(effectOnePerPull, frameSize, 64 * KiB))
+    console.log(
+      `- ${verdict(x >= 0.7)} 1 chunk/pull ≥ 0.7× ceiling, ${fmtSize(frameSize)} frames in 64 KiB chunks: ${
+        x.toFixed(2)
+      }×`
+    )
+  }
+  console.log(
+    `- per-pull overhead (1 chunk/pull µs per input chunk − plain µs per input chunk); ` +
+      `of which the source + runner alone (runDrain), and the rest (decoder, adapter, consumer):`
+  )
+  for (const chunkSize of [64, 1460]) {
+    for (const frameSize of FRAME_SIZES) {
+      const total = perChunkUs(find(effectOnePerPull, frameSize, chunkSize)) -
+        perChunkUs(find(plain, frameSize, chunkSize))
+      const source = perChunkUs(find(sourceOnly, frameSize, chunkSize))
+      console.log(
+        `  - ${fmtSize(chunkSize)} chunks, ${fmtSize(frameSize)} frames: ${total.toFixed(2)} µs/pull ` +
+          `(source + runner ${source.toFixed(2)} µs, rest ${(total - source).toFixed(2)} µs)`
+      )
+    }
+  }
+  for (const variant of [effectBatched, effectOnePerPull, plain]) {
+    const small = find(variant, MiB, 64)
+    const large = find(variant, MiB, 64 * KiB)
+    const factor = mbps(large) / mbps(small)
+    const target = variant === effectBatched
+    console.log(
+      `- ${target ? verdict(factor <= 2) : "info"} 1 MiB frames in 64 B chunks ≤ 2× the time of 64 KiB chunks, ` +
+        `${variant.name}: ${factor.toFixed(2)}× ` +
+        `(${mbps(small).toFixed(0)} vs ${mbps(large).toFixed(0)} MB/s)` +
+        (target ? "" : variant === plain ? " (the ceiling's own factor)" : " (includes 16k pulls per frame)")
+    )
+  }
+  {
+    // a quadratic path makes the time per byte grow with the frame size; a linear one does not
+    const mid = find(effectBatched, 64 * KiB, 64)
+    const big = find(effectBatched, MiB, 64)
+    console.log(
+      `- info linearity, effect-net batched at 64 B chunks: ${mbps(mid).toFixed(0)} MB/s with 64 KiB frames, ` +
+        `${mbps(big).toFixed(0)} MB/s with 1 MiB frames (quadratic work would make 1 MiB frames ~16× slower per byte)`
+    )
+  }
+  console.log()
+  console.log(`Load average at end: ${load()}`)
+  console.log(`Bench runtime: ${((performance.now() - started) / 1000).toFixed(0)} s`)
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})

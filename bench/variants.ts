@@ -1,0 +1,209 @@
+/**
+ * The decoders under test. Each takes the input chunks and feeds every frame
+ * it produces to a Tally; none collects the frames.
+ */
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import { decode as lpDecode } from "it-length-prefixed"
+import type { Uint8ArrayList } from "uint8arraylist"
+import * as Framing from "../src/Framing.js"
+import type { Tally } from "./input.js"
+
+export interface Variant {
+  readonly name: string
+  readonly run: (chunks: ReadonlyArray<Uint8Array>, tally: Tally) => void | Promise<void>
+}
+
+// --- plain JS: the ceiling --------------------------------------------------
+
+/**
+ * The technique of src/internal/byteQueue.ts without Effect and without the
+ * configurable header: pending chunks in a list, a frame inside one chunk is a
+ * view of it, a frame spanning chunks is copied once into a buffer of its
+ * exact size. A synchronous loop that hands each frame straight to the consumer.
+ */
+class PlainQueue {
+  private chunks: Array<Uint8Array> = []
+  private head = 0
+  private offset = 0
+  length = 0
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return
+    this.chunks.push(chunk)
+    this.length += chunk.length
+  }
+
+  /** Remove a 4-byte big-endian integer from the front (length >= 4). */
+  takeUInt32BE(): number {
+    const first = this.chunks[this.head]!
+    const o = this.offset
+    if (o + 4 <= first.length) {
+      this.advance(4)
+      return first[o]! * 0x1000000 + ((first[o + 1]! << 16) | (first[o + 2]! << 8) | first[o + 3]!)
+    }
+    const bytes = this.take(4)
+    return bytes[0]! * 0x1000000 + ((bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!)
+  }
+
+  take(n: number): Uint8Array {
+    const first = this.chunks[this.head]!
+    if (this.offset + n <= first.length) {
+      const view = first.subarray(this.offset, this.offset + n)
+      this.advance(n)
+      return view
+    }
+    const frame = new Uint8Array(n)
+    let written = 0
+    while (written < n) {
+      const chunk = this.chunks[this.head]!
+      const count = Math.min(n - written, chunk.length - this.offset)
+      frame.set(this.offset === 0 && count === chunk.length ? chunk : chunk.subarray(this.offset, this.offset + count), written)
+      written += count
+      this.advance(count)
+    }
+    return frame
+  }
+
+  private advance(n: number): void {
+    this.length -= n
+    this.offset += n
+    if (this.offset === this.chunks[this.head]!.length) {
+      this.offset = 0
+      this.head++
+      if (this.head === this.chunks.length) {
+        this.chunks = []
+        this.head = 0
+      } else if (this.head >= 1024 && this.head * 2 >= this.chunks.length) {
+        this.chunks = this.chunks.slice(this.head)
+        this.head = 0
+      }
+    }
+  }
+}
+
+export const plain: Variant = {
+  name: "plain JS (ceiling)",
+  run: (chunks, tally) => {
+    const queue = new PlainQueue()
+    let size = -1
+    for (let i = 0; i < chunks.length; i++) {
+      queue.push(chunks[i]!)
+      for (;;) {
+        if (size < 0) {
+          if (queue.length < 4) break
+          size = queue.takeUInt32BE()
+        }
+        if (queue.length < size) break
+        tally.add(size === 0 ? new Uint8Array(0) : queue.take(size))
+        size = -1
+      }
+    }
+    if (queue.length > 0 || size >= 0) throw new Error("plain: truncated input")
+  }
+}
+
+// --- naive: Buffer.concat per chunk -------------------------------------------
+
+/** The classic tutorial decoder: re-concatenate the backlog on every chunk. */
+export const naive: Variant = {
+  name: "naive Buffer.concat",
+  run: (chunks, tally) => {
+    let buf = Buffer.alloc(0)
+    for (let i = 0; i < chunks.length; i++) {
+      buf = Buffer.concat([buf, chunks[i]!])
+      while (buf.length >= 4) {
+        const length = buf.readUInt32BE(0)
+        if (buf.length < 4 + length) break
+        tally.add(buf.subarray(4, 4 + length))
+        buf = buf.subarray(4 + length)
+      }
+    }
+    if (buf.length > 0) throw new Error("naive: truncated input")
+  }
+}
+
+/**
+ * Bytes the naive decoder copies for one frame of `wireSize` bytes arriving in
+ * `chunkSize` chunks: the backlog is re-copied on each of its ~wireSize/chunkSize
+ * chunks, about wireSize^2 / (2 chunkSize) in all.
+ */
+export const naiveCopiesPerFrame = (wireSize: number, chunkSize: number): number =>
+  wireSize <= chunkSize ? wireSize : (wireSize * wireSize) / (2 * chunkSize)
+
+// --- it-length-prefixed -------------------------------------------------------
+
+/**
+ * it-length-prefixed reads a varint by default; this reads the same 4-byte
+ * big-endian prefix as the others. On a short buffer `getUint32` throws a
+ * RangeError, which `decode` takes as "need more bytes" (its documented
+ * contract for length decoders).
+ */
+const uint32BE = Object.assign((data: Uint8ArrayList): number => data.getUint32(0, false), { bytes: 4 })
+
+/**
+ * Its synchronous path (a sync iterable in, a Generator out), the cheapest it
+ * offers. Each frame comes out as a Uint8ArrayList; `.subarray()` turns it into
+ * the same Uint8Array the other decoders emit (a view when the frame lies in
+ * one chunk, a copy when it spans chunks).
+ */
+export const itLengthPrefixed: Variant = {
+  name: "it-length-prefixed",
+  run: (chunks, tally) => {
+    for (const frame of lpDecode(chunks, { lengthDecoder: uint32BE, maxDataLength: 8 * 1024 * 1024 })) {
+      tally.add(frame.subarray())
+    }
+  }
+}
+
+// --- effect-net ---------------------------------------------------------------
+
+const framer = Framing.lengthPrefixed()
+
+const drain = (stream: Stream.Stream<Uint8Array, unknown>, tally: Tally): Promise<void> =>
+  Effect.runPromise(
+    Stream.runForEachChunk(stream, (frames) =>
+      Effect.sync(() => {
+        const array = Chunk.toReadonlyArray(frames)
+        for (let i = 0; i < array.length; i++) tally.add(array[i]!)
+      }))
+  )
+
+/**
+ * Batched: `Stream.fromIterable` packs up to `Stream.DefaultChunkSize` (4096)
+ * input chunks into each Stream chunk, so the decoder sees 4096 input chunks
+ * per pull.
+ */
+export const effectBatched: Variant = {
+  name: "effect-net batched",
+  run: (chunks, tally) => drain(Stream.fromIterable(chunks).pipe(framer.decode), tally)
+}
+
+/**
+ * One input chunk per pull, as a socket delivers under light load.
+ * `Stream.fromIteratorSucceed(iterator, 1)` is `fromIterable` with a maximum
+ * Stream-chunk size of 1: one `Effect.sync` + `write` per element in a single
+ * channel, no extra stage. The alternatives add a stage in front of the
+ * decoder: `Stream.rechunk(1)` runs a rechunking channel over every element,
+ * and `fromIterable(chunks.map(Chunk.of)).pipe(Stream.flattenChunks)` a
+ * concatMap channel. `checkOnePerPull` in decode.ts verifies the decoder
+ * really sees one input chunk per pull.
+ */
+export const onePerPull = (chunks: ReadonlyArray<Uint8Array>): Stream.Stream<Uint8Array> =>
+  Stream.fromIteratorSucceed(chunks[Symbol.iterator]() as IterableIterator<Uint8Array>, 1)
+
+export const effectOnePerPull: Variant = {
+  name: "effect-net 1 chunk/pull",
+  run: (chunks, tally) => drain(onePerPull(chunks).pipe(framer.decode), tally)
+}
+
+/**
+ * The one-chunk-per-pull source drained with `Stream.runDrain`, no decoder and
+ * no consumer: what the source and the runner cost per pull by themselves, to
+ * split the per-pull overhead. Not a decoder: no ratio, no checksum.
+ */
+export const sourceOnly: Variant = {
+  name: "(1 chunk/pull source alone)",
+  run: (chunks) => Effect.runPromise(Stream.runDrain(onePerPull(chunks)))
+}

@@ -27,23 +27,33 @@ export const pipeThrough = <I, O, DE>(make: () => Decoder<I, O, DE>) =>
 <E, R>(self: Stream.Stream<I, E, R>): Stream.Stream<O, E | DE, R> =>
   Stream.pipeThroughChannel(self, Channel.suspend(() => channel<I, O, DE, E>(make())))
 
+const flushAt = 4096
+
 type Loop<I, O, E> = Channel.Channel<Chunk.Chunk<O>, Chunk.Chunk<I>, E, E, unknown, unknown>
 
 const channel = <I, O, DE, E>(decoder: Decoder<I, O, DE>): Loop<I, O, E | DE> => {
   const emitThen = (out: Array<O>, next: Loop<I, O, E | DE>): Loop<I, O, E | DE> =>
     out.length === 0 ? next : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), next)
 
+  // Runs the decoder over `items` from `start`. Output is written in batches
+  // of about `flushAt`: a pull of thousands of input chunks would otherwise
+  // hold every frame it produced until the pull ends, and frames that survive
+  // a young-generation collection cost far more than decoding them.
+  const run = (items: ReadonlyArray<I>, start: number): Loop<I, O, E | DE> => {
+    const out: Array<O> = []
+    for (let i = start; i < items.length; i++) {
+      const error = decoder.push(items[i]!, out)
+      if (error !== undefined) return emitThen(out, Channel.fail(error))
+      if (out.length >= flushAt && i + 1 < items.length) {
+        return Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), Channel.suspend(() => run(items, i + 1)))
+      }
+    }
+    return emitThen(out, loop)
+  }
+
   const loop: Loop<I, O, E | DE> = Channel
     .readWithCause({
-      onInput: (input: Chunk.Chunk<I>) => {
-        const out: Array<O> = []
-        const items = Chunk.toReadonlyArray(input)
-        for (let i = 0; i < items.length; i++) {
-          const error = decoder.push(items[i]!, out)
-          if (error !== undefined) return emitThen(out, Channel.fail(error))
-        }
-        return emitThen(out, loop)
-      },
+      onInput: (input: Chunk.Chunk<I>) => run(Chunk.toReadonlyArray(input), 0),
       onFailure: Channel.failCause,
       onDone: () => {
         const out: Array<O> = []

@@ -73,6 +73,18 @@ export class ByteQueue {
     return frame
   }
 
+  /** Drop `skip` bytes, then remove and return the next `n` (skip + n <= length): one step for a frame and its header. */
+  takeAfter(skip: number, n: number): Uint8Array {
+    const first = this.chunks[this.head]!
+    if (n > 0 && this.offset + skip + n <= first.length) {
+      const frame = view(first, this.offset + skip, n)
+      this.advance(skip + n)
+      return frame
+    }
+    this.skip(skip)
+    return this.take(n)
+  }
+
   /** Drop the first `n` bytes (n <= length). */
   skip(n: number): void {
     while (n > 0) {

@@ -76,8 +76,7 @@ export class SizedDecoder implements Decoder<Uint8Array, Uint8Array, FramingErro
         this.frameSize = size
       }
       if (queue.length < this.frameSize) return undefined
-      queue.skip(this.header.strip)
-      out.push(queue.take(this.frameSize - this.header.strip))
+      out.push(queue.takeAfter(this.header.strip, this.frameSize - this.header.strip))
       this.frameSize = -1
     }
     return undefined

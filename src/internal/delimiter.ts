@@ -121,19 +121,19 @@ export class DelimiterDecoder implements Decoder<Uint8Array, Uint8Array, Framing
 export const encodeFrame =
   (config: DelimiterConfig) => (frame: Uint8Array): Uint8Array | FramingError => {
     if (frame.length > config.maxFrameLength) {
-      return (new FrameTooLargeError({ length: frame.length, maxFrameLength: config.maxFrameLength }))
+      return new FrameTooLargeError({ length: frame.length, maxFrameLength: config.maxFrameLength })
     }
     if (config.stripCr && frame.length > 0 && frame[frame.length - 1] === CR) {
-      return (new MalformedFrameError({ reason: "line ends with \\r, which decoding would drop" }))
+      return new MalformedFrameError({ reason: "line ends with \\r, which decoding would drop" })
     }
     const wire = new Uint8Array(frame.length + config.delimiter.length)
     wire.set(frame, 0)
     wire.set(config.delimiter, frame.length)
     // the first delimiter must be the appended one, also where it overlaps the frame's tail
     if (indexOf(wire, config.delimiter) !== frame.length) {
-      return (new MalformedFrameError({ reason: "frame contains the delimiter" }))
+      return new MalformedFrameError({ reason: "frame contains the delimiter" })
     }
-    return (wire)
+    return wire
   }
 
 const indexOf = (haystack: Uint8Array, needle: Uint8Array): number => {

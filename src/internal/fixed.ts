@@ -17,5 +17,5 @@ export class FixedHeader implements SizeHeader {
 /** @internal */
 export const encodeFrame = (size: number) => (frame: Uint8Array): Uint8Array | FramingError =>
   frame.length === size
-    ? (frame)
-    : (new MalformedFrameError({ reason: `frame of ${frame.length} bytes is not ${size} bytes long` }))
+    ? frame
+    : new MalformedFrameError({ reason: `frame of ${frame.length} bytes is not ${size} bytes long` })

@@ -60,26 +60,22 @@ export const encodeFrame = (
 (frame: Uint8Array): Uint8Array | FramingError => {
   const { initialBytesToStrip: strip, lengthFieldLength: size, lengthFieldOffset: offset } = config
   if (frame.length > config.maxFrameLength) {
-    return (new FrameTooLargeError({ length: frame.length, maxFrameLength: config.maxFrameLength }))
+    return new FrameTooLargeError({ length: frame.length, maxFrameLength: config.maxFrameLength })
   }
   const headerEnd = offset + size
   if (strip < headerEnd && frame.length < headerEnd - strip) {
-    return (
-      new MalformedFrameError({
-        reason: `frame of ${frame.length} bytes is shorter than the ${headerEnd - strip} header bytes it must carry`
-      })
-    )
+    return new MalformedFrameError({
+      reason: `frame of ${frame.length} bytes is shorter than the ${headerEnd - strip} header bytes it must carry`
+    })
   }
   const wire = new Uint8Array(strip + frame.length)
   wire.set(frame, strip)
   const value = wire.length - headerEnd - config.lengthAdjustment
   if (value < 0 || value > 2 ** (8 * size) - 1) {
-    return (
-      new MalformedFrameError({ reason: `length ${value} does not fit a ${size}-byte length field` })
-    )
+    return new MalformedFrameError({ reason: `length ${value} does not fit a ${size}-byte length field` })
   }
   writeUInt(wire, offset, size, value, config.littleEndian)
-  return (wire)
+  return wire
 }
 
 const writeUInt = (target: Uint8Array, at: number, size: number, value: number, littleEndian: boolean): void => {

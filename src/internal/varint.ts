@@ -38,7 +38,7 @@ export class VarintHeader implements SizeHeader {
 /** @internal */
 export const encodeFrame = (maxFrameLength: number) => (frame: Uint8Array): Uint8Array | FramingError => {
   if (frame.length > maxFrameLength) {
-    return (new FrameTooLargeError({ length: frame.length, maxFrameLength }))
+    return new FrameTooLargeError({ length: frame.length, maxFrameLength })
   }
   let headerLength = 1
   for (let rest = frame.length; rest >= 0x80; rest = Math.floor(rest / 0x80)) headerLength++
@@ -50,5 +50,5 @@ export const encodeFrame = (maxFrameLength: number) => (frame: Uint8Array): Uint
   }
   wire[headerLength - 1] = rest
   wire.set(frame, headerLength)
-  return (wire)
+  return wire
 }

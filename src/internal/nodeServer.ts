@@ -20,8 +20,14 @@ import { errorCode, ListenError } from "./socketErrors.js"
  */
 export const maxUnixPathBytes = process.platform === "linux" ? 107 : 103
 
-const bind = (server: Net.Server, options: Net.ListenOptions) =>
+/**
+ * `before` runs in the same synchronous step as `listen`, so no other fiber of
+ * this process can act between them; returning an error skips the listen.
+ */
+const bind = (server: Net.Server, options: Net.ListenOptions, before?: () => Error | undefined) =>
   Effect.async<void, Error>((resume) => {
+    const refused = before?.()
+    if (refused !== undefined) return resume(Effect.fail(refused))
     const onError = (error: Error) => {
       server.off("listening", onListening)
       resume(Effect.fail(error))
@@ -53,22 +59,30 @@ const probe = (path: string) =>
     return Effect.sync(() => socket.destroy())
   }).pipe(Effect.interruptible, Effect.timeoutTo({ duration: "1 second", onSuccess: (p): Probe => p, onTimeout: (): Probe => "live" }))
 
-const isSocketFile = (path: string) => {
+/** Identity of the socket file at `path`, or undefined when there is none (or it is not a socket). */
+const socketFile = (path: string): string | undefined => {
   try {
-    return Fs.lstatSync(path).isSocket()
+    // the inode number alone is not enough: a removed file's number is reused at once
+    const stat = Fs.lstatSync(path, { bigint: true })
+    return stat.isSocket() ? `${stat.dev}:${stat.ino}:${stat.ctimeNs}` : undefined
   } catch {
-    return false
+    return undefined
   }
 }
 
-const unlinkSocketFile = (path: string) => {
-  if (isSocketFile(path)) {
-    try {
-      Fs.unlinkSync(path)
-    } catch {
-      // Already gone or not ours to remove: nothing left to clean.
-    }
+/**
+ * Removes the socket file only if it is still the one identified by `id`: a
+ * path can be taken over between a look and a removal, and removing another
+ * server's live socket file would orphan that server.
+ */
+const unlinkIfSame = (path: string, id: string | undefined): boolean => {
+  if (id === undefined || socketFile(path) !== id) return false
+  try {
+    Fs.unlinkSync(path)
+  } catch {
+    // Already gone: nothing left to clean.
   }
+  return true
 }
 
 const listenError = (address: Address) => (cause: Error) => new ListenError({ address, code: errorCode(cause), cause })
@@ -76,15 +90,18 @@ const listenError = (address: Address) => (cause: Error) => new ListenError({ ad
 const bindUnix = (server: Net.Server, address: UnixAddress, backlog: number | undefined) => {
   const options: Net.ListenOptions = backlog === undefined ? { path: address.path } : { path: address.path, backlog }
   return bind(server, options).pipe(
-    Effect.catchIf((error) => errorCode(error) === "EADDRINUSE", (error) =>
-      Effect.flatMap(probe(address.path), (state) => {
+    Effect.catchIf((error) => errorCode(error) === "EADDRINUSE", (error) => {
+      // a file that is not a socket is never ours to remove
+      const seen = socketFile(address.path)
+      if (seen === undefined && Fs.existsSync(address.path)) return Effect.fail(error)
+      return Effect.flatMap(probe(address.path), (state) => {
         if (state === "live") return Effect.fail(error)
-        if (state === "stale") {
-          if (!isSocketFile(address.path)) return Effect.fail(error)
-          unlinkSocketFile(address.path)
-        }
-        return bind(server, options)
-      })),
+        if (state === "gone") return bind(server, options)
+        // Stale: replace it, unless it changed since we looked (a racing server
+        // replaced it first and is the live one now).
+        return bind(server, options, () => unlinkIfSame(address.path, seen) ? undefined : error)
+      })
+    }),
     Effect.mapError(listenError(address))
   )
 }
@@ -143,9 +160,13 @@ export const listen = (address: Address, options: ServeOptions) =>
       })
     }
 
+    // the socket file we created, so that closing removes that file and no other
+    let ownFile: string | undefined
     yield* Effect.acquireRelease(
       address._tag === "UnixAddress"
-        ? bindUnix(server, address, options.backlog)
+        ? Effect.tap(bindUnix(server, address, options.backlog), () => {
+          ownFile = socketFile(address.path)
+        })
         : bind(server, {
           host: address.hostname,
           port: address.port,
@@ -154,7 +175,8 @@ export const listen = (address: Address, options: ServeOptions) =>
       () =>
         Effect.sync(() => {
           stop()
-          if (address._tag === "UnixAddress") unlinkSocketFile(address.path)
+          // libuv unlinks the path on close already; this covers the platforms where it does not
+          if (address._tag === "UnixAddress") unlinkIfSame(address.path, ownFile)
         })
     )
     // After binding, errors are per connection and reach each socket's own listener.

@@ -21,6 +21,16 @@ export const tempDir = Effect.acquireRelease(
   (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
 )
 
+/** A Unix socket file with nothing listening: bound by a process that exited without unlinking. */
+export const staleSocketFile = (path: string) =>
+  Effect.sync(() =>
+    ChildProcess.execFileSync("python3", [
+      "-c",
+      "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])",
+      path
+    ])
+  )
+
 export const concat = (chunks: Iterable<Uint8Array>): Buffer => Buffer.concat(Array.from(chunks))
 
 /** Every byte the connection reads until the peer's FIN. */

@@ -4,13 +4,13 @@
  * @since 0.1.0
  */
 import * as Socket from "@effect/platform/Socket"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { Address } from "./Address.js"
 import type { Connection } from "./Connection.js"
-import { toSocket } from "./internal/connection.js"
 import * as internal from "./internal/nodeClient.js"
+import * as socketClient from "./internal/socketClient.js"
 import * as errors from "./internal/socketErrors.js"
 
 /**
@@ -41,8 +41,18 @@ export const connect: (
 ) => Effect.Effect<Connection, ConnectError, Scope.Scope> = internal.connect
 
 /**
- * Provides `@effect/platform`'s `Socket.Socket`, backed by one connection
- * opened when the layer is built and closed with it.
+ * Provides `@effect/platform`'s `Socket.Socket`. Like the platform's
+ * `NodeSocket.layerNet`, every `run` / `runRaw` opens a fresh connection with
+ * {@link connect}, closed when that run ends; so a client that calls `run`
+ * again after the socket closed (as `@effect/rpc`'s `RpcClient` does)
+ * reconnects. A failed connect fails that run with `Socket.SocketGenericError`
+ * (reason `"Open"`, the `ConnectError` as `cause`); building the layer
+ * connects nothing and cannot fail.
+ *
+ * `socket.writer` writes to the current run's connection; while no run has a
+ * connection open, writes wait for one. A waiting write fails once the layer's
+ * scope is closed, as does a `run` started after that. Handler effects run one
+ * after another as the bytes are pulled, as in `Connection.toSocket`.
  *
  * @since 0.1.0
  * @category layers
@@ -50,8 +60,7 @@ export const connect: (
 export const layerSocket = (
   address: Address,
   options?: ConnectOptions
-): Layer.Layer<Socket.Socket, ConnectError> =>
-  Layer.scoped(Socket.Socket, Effect.map(internal.connect(address, options), toSocket))
+): Layer.Layer<Socket.Socket> => Layer.scoped(Socket.Socket, socketClient.make(address, options))
 
 /**
  * @since 0.1.0

@@ -16,7 +16,7 @@ import * as Client from "../src/Client.js"
 import * as Connection from "../src/Connection.js"
 import * as Framing from "../src/Framing.js"
 import * as Server from "../src/Server.js"
-import { mib, peersDir, rawConnect, spawn, tempDir, timed } from "./peers/support.js"
+import { mib, peersDir, rawConnect, readAll, spawn, tempDir, timed } from "./peers/support.js"
 
 const encode = (text: string) => new TextEncoder().encode(text)
 
@@ -139,7 +139,7 @@ describe("interop", () => {
       expect(growth).toBeLessThan(64 * mib)
     }), { timeout: 30_000 })
 
-  it.scopedLive("@effect/platform: Client.layerSocket exchanges data with Server.layerSocketServer, writing before run (platform: hangs)", () =>
+  it.scopedLive("@effect/platform: Client.layerSocket exchanges data with Server.layerSocketServer; a write before run waits for run's connection", () =>
     Effect.gen(function*() {
       const socketServer = Context.get(yield* Layer.build(Server.layerSocketServer(Address.tcp(0))), SocketServer.SocketServer)
       yield* Effect.forkScoped(socketServer.run((socket) =>
@@ -151,11 +151,14 @@ describe("interop", () => {
       const socket = Context.get(yield* Layer.build(Client.layerSocket(socketServer.address)), Socket.Socket)
       const received: Array<Uint8Array> = []
       const write = yield* socket.writer
-      // Writes before run: the platform's own socket hangs here.
-      yield* write("hello ")
+      // A write before run waits for the connection run opens (as with the platform's NodeSocket.makeNet).
+      const early = yield* Effect.fork(write("hello "))
+      yield* Effect.sleep("50 millis")
+      expect(early.unsafePoll()).toBeNull()
       const running = yield* Effect.fork(socket.run((data) => {
         received.push(data)
       }))
+      yield* Fiber.join(early).pipe(Effect.timeout("5 seconds"))
       yield* write(encode("platform"))
       yield* write(new Socket.CloseEvent())
       yield* Fiber.join(running).pipe(Effect.timeout("5 seconds"))
@@ -213,5 +216,159 @@ describe("interop", () => {
       console.log(`[shutdown] SocketServer scope with a connection pending before run: ${ms.toFixed(1)} ms`)
       expect(ms).toBeLessThan(1000)
       expect((yield* pending.ended).data.byteLength).toBe(0)
+    }))
+})
+
+describe("Client.layerSocket: a fresh connection per run, as the platform's NodeSocket.layerNet", () => {
+  const socketOf = (layer: Layer.Layer<Socket.Socket>) => Effect.map(Layer.build(layer), Context.get(Socket.Socket))
+
+  /** What one run received, as text. */
+  const runOnce = (socket: Socket.Socket) =>
+    Effect.gen(function*() {
+      const got: Array<Uint8Array> = []
+      yield* socket.run((bytes) => {
+        got.push(bytes)
+      }).pipe(Effect.timeout("5 seconds"))
+      return Buffer.concat(got).toString()
+    })
+
+  it.scopedLive("each run opens its own connection: the server sees 2, both runs get data (like NodeSocket.layerNet)", () =>
+    Effect.gen(function*() {
+      let accepted = 0
+      const server = yield* Server.serve(Address.tcp(0), (conn) => Effect.zipRight(Effect.sync(() => accepted++), conn.write("hi")))
+      const socket = yield* socketOf(Client.layerSocket(server.address))
+      expect(accepted).toBe(0)
+      const ours = [yield* runOnce(socket), yield* runOnce(socket)]
+      expect(ours).toEqual(["hi", "hi"])
+      expect(accepted).toBe(2)
+
+      accepted = 0
+      const platform = Context.get(
+        yield* Layer.build(NodeSocket.layerNet({ host: "127.0.0.1", port: Number(portOf(server.address)) })),
+        Socket.Socket
+      )
+      const theirs: Array<string> = []
+      for (let i = 0; i < 2; i++) {
+        yield* platform.run((bytes) => {
+          theirs.push(Buffer.from(bytes).toString())
+        }).pipe(Effect.either, Effect.timeout("5 seconds"))
+      }
+      expect(theirs).toEqual(ours)
+      expect(accepted).toBe(2)
+    }))
+
+  it.scopedLive("a run after the server restarted on the same Unix path connects to the new server", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const address = Address.unix(Path.join(dir, "restart.sock"))
+      const serveIn = (reply: string) =>
+        Effect.gen(function*() {
+          const scope = yield* Scope.make()
+          yield* Server.serve(address, (conn) => conn.write(reply)).pipe(Scope.extend(scope))
+          return scope
+        })
+      const socket = yield* socketOf(Client.layerSocket(address))
+
+      const first = yield* serveIn("first")
+      expect(yield* runOnce(socket)).toBe("first")
+      yield* Scope.close(first, Exit.void)
+
+      const down = yield* Effect.flip(socket.run(() => {}))
+      expect(down).toBeInstanceOf(Socket.SocketGenericError)
+      expect(down).toMatchObject({ reason: "Open" })
+
+      const second = yield* serveIn("second")
+      expect(yield* runOnce(socket)).toBe("second")
+      yield* Scope.close(second, Exit.void)
+    }))
+
+  it.scopedLive("the writer writes to the current run's connection; between runs a write waits for the next one", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const server = yield* Server.serve(
+        Address.tcp(0),
+        (conn) => Effect.flatMap(readAll(conn), (data) => Effect.sync(() => seen.push(data.toString())))
+      )
+      const socket = yield* socketOf(Client.layerSocket(server.address))
+      // Acquired before any run, used across both.
+      const write = yield* socket.writer
+
+      const first = yield* Effect.fork(socket.run(() => {}))
+      yield* write("one")
+      yield* write(new Socket.CloseEvent())
+      yield* Fiber.join(first).pipe(Effect.timeout("5 seconds"))
+      expect(seen).toEqual(["one"])
+
+      const pending = yield* Effect.fork(write("two"))
+      yield* Effect.sleep("50 millis")
+      expect(pending.unsafePoll()).toBeNull()
+      const second = yield* Effect.fork(socket.run(() => {}))
+      yield* Fiber.join(pending).pipe(Effect.timeout("5 seconds"))
+      yield* write(new Socket.CloseEvent())
+      yield* Fiber.join(second).pipe(Effect.timeout("5 seconds"))
+      expect(seen).toEqual(["one", "two"])
+    }))
+
+  it.scopedLive("handler effects run one after another", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), (conn) =>
+        Effect.forEach(Array.from({ length: 10 }), () => Effect.zipRight(conn.write("x"), Effect.sleep("5 millis")), {
+          discard: true
+        }))
+      const socket = yield* socketOf(Client.layerSocket(server.address))
+      let active = 0
+      let maxActive = 0
+      let bytes = 0
+      yield* socket.run((data) =>
+        Effect.gen(function*() {
+          active++
+          maxActive = Math.max(maxActive, active)
+          yield* Effect.sleep("10 millis")
+          bytes += data.byteLength
+          active--
+        })
+      ).pipe(Effect.timeout("5 seconds"))
+      expect(bytes).toBe(10)
+      expect(maxActive).toBe(1)
+    }))
+
+  it.scopedLive("a refused connect fails run with Socket.SocketGenericError \"Open\" (as the platform's); building the layer cannot fail", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const server = yield* Server.serve(Address.tcp(0), () => Effect.void).pipe(Scope.extend(scope))
+      yield* Scope.close(scope, Exit.void)
+
+      const layer: Layer.Layer<Socket.Socket> = Client.layerSocket(server.address)
+      const socket = yield* socketOf(layer)
+      let opened = false
+      const error = yield* Effect.flip(socket.run(() => {}, { onOpen: Effect.sync(() => (opened = true)) }))
+      expect(opened).toBe(false)
+      expect(error).toBeInstanceOf(Socket.SocketGenericError)
+      expect(error).toMatchObject({ reason: "Open" })
+      expect((error as Socket.SocketGenericError).cause).toBeInstanceOf(Client.ConnectError)
+      expect((error as Socket.SocketGenericError).cause).toMatchObject({ code: "ECONNREFUSED" })
+
+      const platform = yield* NodeSocket.makeNet({ host: "127.0.0.1", port: Number(portOf(server.address)) })
+      expect(yield* Effect.flip(platform.run(() => {}))).toMatchObject({ reason: "Open" })
+    }))
+
+  it.scopedLive("closing the layer's scope fails a write waiting for a connection, and any later run", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), () => Effect.void)
+      const scope = yield* Scope.make()
+      const socket = Context.get(
+        yield* Layer.buildWithScope(Client.layerSocket(server.address), scope),
+        Socket.Socket
+      )
+      const write = yield* socket.writer
+      const waiting = yield* Effect.fork(write("never sent"))
+      yield* Effect.sleep("50 millis")
+      expect(waiting.unsafePoll()).toBeNull()
+      yield* Scope.close(scope, Exit.void)
+      const [error, ms] = yield* timed(Effect.flip(Fiber.join(waiting)).pipe(Effect.timeout("2 seconds")))
+      expect(ms).toBeLessThan(1000)
+      expect(error).toBeInstanceOf(Socket.SocketGenericError)
+      expect(error).toMatchObject({ reason: "Write" })
+      expect(yield* Effect.flip(socket.run(() => {}))).toMatchObject({ reason: "Open" })
     }))
 })

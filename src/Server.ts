@@ -51,10 +51,12 @@ export interface ServeOptions extends internal.ServeOptions {}
  * that succeeds has its connection closed gracefully. The server keeps
  * serving either way.
  *
- * Closing the scope stops accepting; handlers waiting to read (or starting to
- * wait) are interrupted at once, busy ones get `shutdownGracePeriod` and are
- * then interrupted; every socket is destroyed, including ones accepted but
- * not yet handled, and the Unix socket file is removed.
+ * Closing the scope stops accepting; idle handlers — waiting to read, with no
+ * bytes read since their last write or `end` — are interrupted at once (or as
+ * soon as they become idle); the rest, including one that read part of a
+ * request it has not answered, get `shutdownGracePeriod` and are then
+ * interrupted; every socket is destroyed, including ones accepted but not yet
+ * handled, and the Unix socket file is removed.
  *
  * A Unix path whose file is left over from a dead process (connecting to it
  * is refused) is replaced; one with a live listener is `ListenError`

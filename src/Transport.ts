@@ -95,8 +95,9 @@ export interface MemoryOptions extends ServeOptions {
 }
 
 /**
- * A TCP transport. `connect` goes to the address a `serve` on this transport
- * is bound to, while one runs (so `port: 0` works), else to `host:port`.
+ * A TCP transport. `connect` goes to the address the most recent `serve` on
+ * this transport that is still running is bound to (so `port: 0` works), else
+ * to `host:port`.
  *
  * @since 0.1.0
  * @category constructors
@@ -115,18 +116,26 @@ export const makeUnix = (options: UnixOptions): Effect.Effect<Transport["Type"]>
 
 const makeNode = (address: Address, options: ConnectOptions & ServeOptions) =>
   Effect.sync((): Transport["Type"] => {
-    let bound: Address | undefined
+    // One entry per running serve, oldest first (with port 0 each has its own port): connect
+    // dials the newest still running, so closing one serve does not strand the others.
+    const running: Array<{ readonly address: Address }> = []
     return {
-      connect: Effect.suspend(() => nodeClient.connect(bound ?? address, options)),
+      connect: Effect.suspend(() => nodeClient.connect(running[running.length - 1]?.address ?? address, options)),
       serve: (handler) =>
         engine.serve(nodeServer.listen(address, options), handler, options).pipe(
           Effect.tap((server) =>
-            Effect.acquireRelease(Effect.sync(() => {
-              bound = server.address
-            }), () =>
+            Effect.acquireRelease(
               Effect.sync(() => {
-                bound = undefined
-              }))
+                const entry = { address: server.address }
+                running.push(entry)
+                return entry
+              }),
+              (entry) =>
+                Effect.sync(() => {
+                  const index = running.indexOf(entry)
+                  if (index >= 0) running.splice(index, 1)
+                })
+            )
           )
         )
     }
@@ -145,13 +154,15 @@ const makeNode = (address: Address, options: ConnectOptions & ServeOptions) =>
 export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Transport["Type"]> =>
   Effect.sync((): Transport["Type"] => {
     const network = memory.makeNetwork({ rechunk: options.rechunk })
-    const endpointOptions = {
+    const clientOptions = {
       idleTimeoutMillis: engine.millis(options.idleTimeout),
       closeTimeoutMillis: engine.closeTimeoutMillis(options.closeTimeout)
     }
+    // As over node:net: only the serving side honours allowHalfOpen; clients are always half-open capable.
+    const serverOptions = { ...clientOptions, allowHalfOpen: options.allowHalfOpen ?? true }
     return {
-      connect: Effect.uninterruptible(Effect.flatMap(network.connect(endpointOptions), scoped)),
-      serve: (handler) => engine.serve(network.listen(endpointOptions), handler, options)
+      connect: Effect.uninterruptible(Effect.flatMap(network.connect(clientOptions), scoped)),
+      serve: (handler) => engine.serve(network.listen(serverOptions), handler, options)
     }
   })
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Net from "node:net"
 import * as Path from "node:path"
@@ -64,13 +66,51 @@ describe("Client", () => {
   it.scopedLive("idleTimeout: a silent server makes the client's read fail with IdleTimeoutError", () =>
     Effect.gen(function*() {
       const server = yield* Server.serve(Address.tcp(0), () => Effect.never, { shutdownGracePeriod: "10 millis" })
+      // Timed from before connect: the idle timer starts inside it, so this can only overstate the wait.
+      const start = performance.now()
       const conn = yield* Client.connect(server.address, { idleTimeout: "100 millis" })
-      const [error, ms] = yield* timed(Effect.flip(Stream.runDrain(conn.read)))
+      const error = yield* Effect.flip(Stream.runDrain(conn.read))
+      const ms = performance.now() - start
       expect(error._tag).toBe("IdleTimeoutError")
       expect(error.message).toBe("no bytes read or written for 100 ms")
-      expect(ms).toBeGreaterThanOrEqual(80)
-      expect(ms).toBeLessThan(1000)
+      expect(ms).toBeGreaterThanOrEqual(90)
+      expect(ms).toBeLessThan(2000)
       expect((yield* Effect.flip(conn.write("x")))._tag).toBe("IdleTimeoutError")
+    }))
+
+  it.scopedLive("idleTimeout: Duration.infinity (or 30 days, past Node's timer range) sets no timer", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), () => Effect.never, { shutdownGracePeriod: "10 millis" })
+      for (const idleTimeout of [Duration.infinity, Duration.days(30)]) {
+        // Was: setTimeout(Infinity) threw in the 'connect' listener and connect never returned.
+        const conn = yield* Client.connect(server.address, { idleTimeout, closeTimeout: "10 millis" }).pipe(
+          Effect.timeout("2 seconds")
+        )
+        const read = yield* Effect.timeoutOption(Effect.either(Stream.runDrain(conn.read)), "300 millis")
+        expect(Option.isNone(read)).toBe(true)
+        yield* conn.write("still open")
+      }
+    }))
+
+  it.scopedLive("connectTimeout: Duration.infinity sets no timer (was: ETIMEDOUT after 1 ms)", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), () => Effect.never, { shutdownGracePeriod: "10 millis" })
+      const codes = yield* Effect.forEach(Array.from({ length: 20 }), () =>
+        Effect.scoped(Client.connect(server.address, { connectTimeout: Duration.infinity, closeTimeout: "10 millis" })).pipe(
+          Effect.match({ onFailure: (error) => error.code, onSuccess: () => "ok" })
+        ))
+      expect(codes).toEqual(Array.from({ length: 20 }, () => "ok"))
+    }))
+
+  it.scopedLive("closeTimeout: Duration.infinity waits for the peer (was: destroyed after 1 ms)", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), (conn) => Effect.zipRight(Effect.sleep("200 millis"), conn.end), {
+        shutdownGracePeriod: "10 millis"
+      })
+      const [, ms] = yield* timed(Effect.scoped(Client.connect(server.address, { closeTimeout: Duration.infinity })))
+      // The server's FIN 200 ms after accepting is what ends the close.
+      expect(ms).toBeGreaterThanOrEqual(150)
+      expect(ms).toBeLessThan(2000)
     }))
 
   it.scopedLive("noDelay and keepAlive are applied without changing the bytes", () =>

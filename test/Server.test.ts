@@ -2,8 +2,10 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
 import * as Logger from "effect/Logger"
 import * as Stream from "effect/Stream"
@@ -130,7 +132,8 @@ describe("Server", () => {
       const extra = yield* rawConnect(server.address)
       const [{ data }, ms] = yield* timed(extra.ended)
       expect(data.byteLength).toBe(0)
-      expect(ms).toBeLessThan(500)
+      // Closed on accept; a refused-but-kept connection would hang until the test times out.
+      expect(ms).toBeLessThan(2000)
       const warnings = logs.filter((log) => log.level === "WARN")
       expect(warnings).toHaveLength(1)
       expect(warnings[0]!.message).toContain("maxConnections (2)")
@@ -147,20 +150,24 @@ describe("Server", () => {
       const server = yield* Server.serve(Address.tcp(0), (conn) =>
         Stream.runDrain(conn.read).pipe(
           Effect.tapError((error) => Deferred.succeed(seen, error._tag))
-        ), { idleTimeout: "300 millis" })
+        ), { idleTimeout: "400 millis" })
       const peer = yield* rawConnect(server.address)
-      // Activity keeps it open past the timeout...
-      for (let i = 0; i < 6; i++) {
+      // Activity keeps it open past the timeout (gaps of 50 ms leave 350 ms for scheduling delay)...
+      let lastWrite = 0
+      for (let i = 0; i < 10; i++) {
         peer.socket.write("x")
-        yield* Effect.sleep("60 millis")
+        lastWrite = performance.now()
+        yield* Effect.sleep("50 millis")
       }
       expect(yield* Deferred.isDone(seen)).toBe(false)
-      // ...silence closes it.
-      const [{ data }, ms] = yield* timed(peer.ended)
+      // ...silence closes it, counted from the last byte (the server's timer restarts when it arrives).
+      const { data } = yield* peer.ended
+      const ms = performance.now() - lastWrite
       expect(yield* Deferred.await(seen)).toBe("IdleTimeoutError")
       expect(data.byteLength).toBe(0)
-      expect(ms).toBeGreaterThanOrEqual(200)
-      expect(ms).toBeLessThan(1500)
+      // Below 400: libuv's cached loop time can start the timer a little before the byte is handled.
+      expect(ms).toBeGreaterThanOrEqual(300)
+      expect(ms).toBeLessThan(2000)
     }))
 
   it.scopedLive("allowHalfOpen (default): the handler still writes after the peer's FIN (platform: destroyed)", () =>
@@ -214,7 +221,8 @@ describe("Server", () => {
       expect((yield* busy.ended).data.toString()).toBe("done")
       expect((yield* stuck.ended).data.toString()).toBe("")
       expect(ms).toBeGreaterThanOrEqual(350)
-      expect(ms).toBeLessThan(1000)
+      // Well under the 5 s a grace period not applied would leave (the stuck handler is never done).
+      expect(ms).toBeLessThan(2500)
     }))
 
   it.scopedLive("shutdown: a handler that finishes its work and waits to read again is interrupted then, not after the grace period", () =>
@@ -232,9 +240,48 @@ describe("Server", () => {
       peer.socket.write("request")
       yield* Deferred.await(started)
       const ms = yield* shutdown
+      // The reply arriving proves shutdown waited for the busy handler; the bound, that it did not wait 5 s.
       expect((yield* peer.ended).data.toString()).toBe("finished the request")
-      expect(ms).toBeGreaterThanOrEqual(80)
-      expect(ms).toBeLessThan(1000)
+      expect(ms).toBeLessThan(2500)
+    }))
+
+  it.scopedLive("shutdown: a handler in the middle of a request (read part of it, not answered) gets the grace period", () =>
+    Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      // Reads a 10-byte request, then answers; the request arrives in two halves, shutdown in between.
+      const { server, shutdown } = yield* startServer(Server.serve(Address.tcp(0), (conn) =>
+        Effect.gen(function*() {
+          let got = 0
+          yield* conn.read.pipe(
+            Stream.tap((bytes) => Effect.andThen(Deferred.succeed(started, undefined), () => (got += bytes.byteLength))),
+            Stream.takeUntil(() => got >= 10),
+            Stream.runDrain
+          )
+          yield* conn.write("ok")
+        }), { shutdownGracePeriod: "5 seconds", closeTimeout: "50 millis" }))
+      const peer = yield* rawConnect(server.address)
+      peer.socket.write("12345")
+      yield* Deferred.await(started)
+      const closing = yield* Effect.fork(shutdown)
+      yield* Effect.sleep("100 millis")
+      peer.socket.write("67890")
+      const { data } = yield* peer.ended.pipe(Effect.timeout("3 seconds"))
+      expect(data.toString()).toBe("ok")
+      // It was let finish, not made to wait out the 5 s either.
+      expect(yield* Fiber.join(closing)).toBeLessThan(2500)
+    }))
+
+  it.scopedLive("idleTimeout: Duration.infinity sets no timer; a connection does not crash the process", () =>
+    Effect.gen(function*() {
+      for (const idleTimeout of [Duration.infinity, Duration.days(30)]) {
+        const server = yield* Server.serve(Address.tcp(0), echoHandler, { idleTimeout })
+        const peer = yield* rawConnect(server.address)
+        // Was: socket.setTimeout(Infinity) threw RangeError in node's 'connection' listener.
+        yield* Effect.sleep("150 millis")
+        expect(yield* roundTrip(server.address, "still serving").pipe(Effect.timeout("2 seconds"))).toBe("still serving")
+        peer.socket.write("late but fine")
+        expect(peer.socket.destroyed).toBe(false)
+      }
     }))
 
   it.scopedLive("scope close is not held up by a handler that returned without reading (platform: hangs)", () =>

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as fc from "effect/FastCheck"
 import * as Path from "node:path"
@@ -174,6 +178,114 @@ describe("Transport", () => {
       yield* transport.serve((conn) => conn.write(payload))
       const got = yield* Effect.scoped(Effect.flatMap(transport.connect, readAll))
       expect(got.equals(payload)).toBe(true)
+    }))
+
+  it.scopedLive("memory: infinite idleTimeout and closeTimeout set no timer (was: both fired after 1 ms)", () =>
+    Effect.gen(function*() {
+      const transport = yield* Transport.makeMemory({
+        idleTimeout: Duration.infinity,
+        closeTimeout: Duration.infinity,
+        shutdownGracePeriod: "10 millis"
+      })
+      yield* transport.serve((conn) => Effect.zipRight(Effect.sleep("300 millis"), conn.end))
+      const [read, ms] = yield* Effect.scoped(Effect.gen(function*() {
+        const conn = yield* transport.connect
+        const read = yield* Effect.timeoutOption(Effect.either(Stream.runDrain(conn.read)), "100 millis")
+        const closeStart = performance.now()
+        return [read, closeStart] as const
+      })).pipe(Effect.map(([read, closeStart]) => [read, performance.now() - closeStart] as const))
+      expect(Option.isNone(read)).toBe(true)
+      // The graceful close waited for the server's FIN (sent 300 ms after it accepted), not 1 ms.
+      expect(ms).toBeGreaterThanOrEqual(150)
+      expect(ms).toBeLessThan(2000)
+    }))
+
+  it.scopedLive("allowHalfOpen: false behaves the same over TCP and memory: a write after the peer's FIN fails", () =>
+    Effect.gen(function*() {
+      const lateWrite = (transport: Transport.Transport["Type"]) =>
+        Effect.scoped(Effect.gen(function*() {
+          const seen = yield* Deferred.make<string>()
+          yield* transport.serve((conn) =>
+            Effect.gen(function*() {
+              yield* Stream.runDrain(conn.read)
+              yield* Effect.sleep("30 millis")
+              const result = yield* Effect.either(conn.write("late"))
+              yield* Deferred.succeed(seen, result._tag === "Left" ? result.left._tag : "written")
+            })
+          )
+          const conn = yield* transport.connect
+          yield* conn.end
+          // What the client reads: EOF at once when the server's side ended with ours.
+          const received = (yield* readAll(conn)).toString()
+          return `${yield* Deferred.await(seen).pipe(Effect.timeout("2 seconds"))}/${received}`
+        }))
+      const options = { allowHalfOpen: false, shutdownGracePeriod: "50 millis", closeTimeout: "50 millis" } as const
+      expect(yield* lateWrite(yield* Transport.makeTcp({ port: 0, ...options }))).toBe("SocketClosedError/")
+      expect(yield* lateWrite(yield* Transport.makeMemory(options))).toBe("SocketClosedError/")
+      // And the default (half-open) still lets the handler answer after the FIN.
+      expect(yield* lateWrite(yield* Transport.makeMemory({ closeTimeout: "50 millis" }))).toBe("written/late")
+    }))
+
+  it.scopedLive("memory: shutdown gives a handler in the middle of a request the grace period", () =>
+    Effect.gen(function*() {
+      const transport = yield* Transport.makeMemory({ shutdownGracePeriod: "5 seconds", closeTimeout: "50 millis" })
+      const started = yield* Deferred.make<void>()
+      const serverScope = yield* Scope.make()
+      yield* Scope.extend(
+        transport.serve((conn) =>
+          Effect.gen(function*() {
+            let got = 0
+            yield* conn.read.pipe(
+              Stream.tap((bytes) => Effect.andThen(Deferred.succeed(started, undefined), () => (got += bytes.byteLength))),
+              Stream.takeUntil(() => got >= 10),
+              Stream.runDrain
+            )
+            yield* conn.write("ok")
+          })
+        ),
+        serverScope
+      )
+      const conn = yield* transport.connect
+      yield* conn.write("12345")
+      yield* Deferred.await(started)
+      const closing = yield* Effect.fork(Scope.close(serverScope, Exit.void))
+      yield* Effect.sleep("100 millis")
+      yield* conn.write("67890")
+      expect((yield* readAll(conn).pipe(Effect.timeout("3 seconds"))).toString()).toBe("ok")
+      yield* Fiber.join(closing)
+    }))
+
+  it.scopedLive("memory: shutdown does not cut short a handler's graceful close (it is not a read)", () =>
+    Effect.gen(function*() {
+      const transport = yield* Transport.makeMemory({ shutdownGracePeriod: "2 seconds", closeTimeout: "2 seconds" })
+      const serverScope = yield* Scope.make()
+      // The handler answers and returns: its close sends FIN and waits for ours.
+      yield* Scope.extend(transport.serve((conn) => conn.write("bye")), serverScope)
+      const conn = yield* transport.connect
+      expect((yield* readAll(conn)).toString()).toBe("bye")
+      const closing = yield* Effect.fork(Scope.close(serverScope, Exit.void))
+      yield* Effect.sleep("50 millis")
+      // Was: shutdown took the close's wait for our FIN for an idle read and destroyed the end (EPIPE here).
+      yield* conn.write("late input, discarded by the closing end")
+      yield* conn.end
+      yield* Fiber.join(closing).pipe(Effect.timeout("1 second"))
+    }))
+
+  it.scopedLive("layerTcp port 0: connect dials the newest running serve, also after a second one closed", () =>
+    Effect.gen(function*() {
+      const transport = yield* Transport.makeTcp({ port: 0, closeTimeout: "50 millis" })
+      const tagged = (tag: string) => (conn: Connection) => Effect.zipRight(Stream.runDrain(conn.read), conn.write(tag))
+      const ask = Effect.scoped(Effect.gen(function*() {
+        const conn = yield* transport.connect
+        yield* conn.end
+        return (yield* readAll(conn)).toString()
+      }))
+      yield* transport.serve(tagged("first"))
+      expect(yield* ask).toBe("first")
+      const second = yield* Effect.scoped(Effect.zipRight(transport.serve(tagged("second")), ask))
+      expect(second).toBe("second")
+      // Was: closing the second forgot every address and connect dialled port 0 (ECONNREFUSED).
+      expect(yield* ask).toBe("first")
     }))
 
   it.live.prop(

@@ -23,9 +23,15 @@ export interface Endpoint {
   /** Graceful: FIN after the pending bytes, discard input until the peer closes (bounded), destroy. Otherwise destroy now. */
   readonly close: (graceful: boolean) => Effect.Effect<void>
   readonly destroy: () => void
-  /** A pull is parked with nothing buffered: the owner is waiting for the peer. */
-  readonly isReadWaiting: () => boolean
-  /** Called when a pull parks; lets a server interrupt idle handlers during shutdown. */
+  /**
+   * A pull is parked with nothing buffered AND nothing was pulled since the
+   * last write or end (a connection that never received anything counts):
+   * the owner answered everything and waits for the peer. One that read part
+   * of a request and has not answered is busy, even while it waits for the
+   * rest. A graceful close's wait for the peer is not a parked pull.
+   */
+  readonly isIdle: () => boolean
+  /** Called when a pull parks; lets a server interrupt idle handlers (`isIdle`) during shutdown. */
   onReadWait: (() => void) | undefined
 }
 

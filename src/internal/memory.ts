@@ -69,8 +69,12 @@ const wake = (waiters: Set<() => void>) => {
 
 /** @internal */
 export interface MemoryEndpointOptions {
+  /** Already normalised by `millis`: `undefined` sets no timer. */
   readonly idleTimeoutMillis: number | undefined
-  readonly closeTimeoutMillis: number
+  /** `undefined`: a graceful close waits for the peer however long it takes. */
+  readonly closeTimeoutMillis: number | undefined
+  /** `false`: reading the peer's FIN ends our side too, as a `node:net` server does. Default true. */
+  readonly allowHalfOpen?: boolean | undefined
 }
 
 const makeEndpoint = (
@@ -83,6 +87,10 @@ const makeEndpoint = (
   let closed = false
   let writeEnded = false
   let failure: SocketError | undefined
+  // Bytes were pulled and nothing was written or ended since: a request is in flight (see `isIdle`).
+  let unanswered = false
+  // Parked pulls only: `input.readers` also holds a graceful close's wait for the peer's FIN.
+  const pullWaiters = new Set<() => void>()
   const closeWaiters = new Set<() => void>()
 
   let idleTimer: ReturnType<typeof setTimeout> | undefined
@@ -113,13 +121,26 @@ const makeEndpoint = (
   }
 
   const parkRead = Effect.async<void>((resume) => {
-    const waiter = () => resume(Effect.void)
+    const waiter = () => {
+      pullWaiters.delete(waiter)
+      resume(Effect.void)
+    }
     input.readers.add(waiter)
+    pullWaiters.add(waiter)
     endpoint.onReadWait?.()
     return Effect.sync(() => {
       input.readers.delete(waiter)
+      pullWaiters.delete(waiter)
     })
   })
+
+  const endWrite = () => {
+    unanswered = false
+    if (writeEnded) return
+    writeEnded = true
+    output.ended = true
+    wake(output.readers)
+  }
 
   const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<SocketError>> = Effect.suspend(() => {
     if (input.chunks.length > 0) {
@@ -134,9 +155,14 @@ const makeEndpoint = (
       for (const bytes of out) input.buffered -= bytes.byteLength
       if (input.buffered <= readHighWaterMark) wake(input.writers)
       touch()
+      unanswered = true
       return Effect.succeed(Chunk.unsafeFromArray(out))
     }
-    if (input.ended && !closed) return Effect.fail(Option.none())
+    if (input.ended && !closed) {
+      // Like node's allowHalfOpen: false, which ends the socket when its readable side ends.
+      if (options.allowHalfOpen === false) endWrite()
+      return Effect.fail(Option.none())
+    }
     if (failure !== undefined) return Effect.fail(Option.some(failure))
     if (closed) return Effect.fail(Option.some(new SocketClosedError({ operation: "read" })))
     return Effect.zipRight(parkRead, pull)
@@ -160,6 +186,7 @@ const makeEndpoint = (
       if (closed || writeEnded) return Effect.fail(failure ?? new SocketClosedError({ operation: "write" }))
       if (output.broken) return Effect.fail(new WriteError({ code: "EPIPE" }))
       touch()
+      unanswered = false
       if (output.discarding) return Effect.void
       for (const bytes of data) {
         if (bytes.byteLength === 0) continue
@@ -175,19 +202,13 @@ const makeEndpoint = (
 
   const end: Effect.Effect<void, SocketError> = Effect.suspend(() => {
     if (closed) return Effect.fail(failure ?? new SocketClosedError({ operation: "end" }))
-    if (!writeEnded) {
-      writeEnded = true
-      output.ended = true
-      wake(output.readers)
-    }
+    endWrite()
     return Effect.void
   })
 
   const gracefulClose = Effect.async<void>((resume) => {
     if (closed) return resume(Effect.void)
-    writeEnded = true
-    output.ended = true
-    wake(output.readers)
+    endWrite()
     input.discarding = true
     input.chunks = []
     input.buffered = 0
@@ -196,7 +217,7 @@ const makeEndpoint = (
       destroy()
       return resume(Effect.void)
     }
-    const timer = setTimeout(destroy, options.closeTimeoutMillis)
+    const timer = options.closeTimeoutMillis === undefined ? undefined : setTimeout(destroy, options.closeTimeoutMillis)
     const onPeerEnd = () => {
       if (input.ended || closed) destroy()
       else input.readers.add(onPeerEnd)
@@ -222,7 +243,7 @@ const makeEndpoint = (
     // Closing runs in finalizers; the graceful wait stays interruptible so a shutdown can cut it short.
     close: (graceful) => graceful ? Effect.interruptible(gracefulClose) : Effect.sync(destroy),
     destroy,
-    isReadWaiting: () => input.readers.size > 0,
+    isIdle: () => pullWaiters.size > 0 && !unanswered,
     onReadWait: undefined
   }
   return endpoint

@@ -24,7 +24,7 @@ export interface ConnectOptions {
 /** @internal */
 export const defaultConnectTimeout: Duration.DurationInput = "10 seconds"
 
-const open = (address: Address, options: ConnectOptions, timeoutMillis: number) =>
+const open = (address: Address, options: ConnectOptions, timeoutMillis: number | undefined) =>
   Effect.async<Endpoint, ConnectError>((resume) => {
     const socket = Net.createConnection(
       address._tag === "UnixAddress"
@@ -40,7 +40,8 @@ const open = (address: Address, options: ConnectOptions, timeoutMillis: number) 
     // Nothing is read until the connection's stream pulls.
     socket.pause()
     // A plain timer rather than Effect.timeout: connecting is hot in servers' clients and a raced fiber per connect costs more than the socket.
-    const timer = setTimeout(() => {
+    // No timer at all for an infinite connectTimeout (`millis` gives undefined).
+    const timer = timeoutMillis === undefined ? undefined : setTimeout(() => {
       socket.destroy()
       resume(Effect.fail(new ConnectError({ address, code: "ETIMEDOUT" })))
     }, timeoutMillis)
@@ -53,15 +54,21 @@ const open = (address: Address, options: ConnectOptions, timeoutMillis: number) 
     socket.once("connect", () => {
       clearTimeout(timer)
       socket.off("error", onError)
-      const addresses = address._tag === "UnixAddress"
-        ? { local: AddressM.unix(""), remote: address }
-        : tcpAddresses(socket)
-      resume(Effect.succeed(makeEndpoint(socket, {
-        localAddress: addresses.local,
-        remoteAddress: addresses.remote,
-        idleTimeoutMillis: millis(options.idleTimeout),
-        closeTimeoutMillis: closeTimeoutMillis(options.closeTimeout)
-      })))
+      // A throw here would escape node's listener as an uncaught exception and leave the connect hanging.
+      try {
+        const addresses = address._tag === "UnixAddress"
+          ? { local: AddressM.unix(""), remote: address }
+          : tcpAddresses(socket)
+        resume(Effect.succeed(makeEndpoint(socket, {
+          localAddress: addresses.local,
+          remoteAddress: addresses.remote,
+          idleTimeoutMillis: millis(options.idleTimeout),
+          closeTimeoutMillis: closeTimeoutMillis(options.closeTimeout)
+        })))
+      } catch (cause) {
+        socket.destroy()
+        resume(Effect.fail(new ConnectError({ address, code: errorCode(cause), cause })))
+      }
     })
     return Effect.sync(() => {
       clearTimeout(timer)
@@ -81,7 +88,7 @@ export const connect = (address: Address, options: ConnectOptions = {}): Effect.
   Scope.Scope
 > =>
   Effect.uninterruptibleMask((restore) =>
-    restore(open(address, options, millis(options.connectTimeout ?? defaultConnectTimeout)!)).pipe(
+    restore(open(address, options, millis(options.connectTimeout ?? defaultConnectTimeout))).pipe(
       Effect.tap((endpoint) => Effect.addFinalizer((exit) => endpoint.close(Exit.isSuccess(exit)))),
       Effect.map(fromEndpoint)
     )

@@ -18,8 +18,10 @@ import { errorCode, IdleTimeoutError, ReadError, SocketClosedError, WriteError }
 export interface NodeEndpointOptions {
   readonly localAddress: Address
   readonly remoteAddress: Address
+  /** Already normalised by `millis`: `undefined` sets no timer. */
   readonly idleTimeoutMillis: number | undefined
-  readonly closeTimeoutMillis: number
+  /** `undefined`: a graceful close waits for the peer however long it takes. */
+  readonly closeTimeoutMillis: number | undefined
 }
 
 /** @internal */
@@ -30,13 +32,14 @@ export const tcpAddresses = (socket: Net.Socket): { readonly local: Address; rea
 
 /**
  * Wraps a connected socket. Listeners are attached synchronously so that no
- * event is missed between connect and first use.
+ * event is missed between connect and first use. Never throws: it runs
+ * inside node's 'connection' / 'connect' listeners, where a throw would be an
+ * uncaught exception; a failed setup destroys the socket instead, and reads
+ * and writes fail with `ReadError` / `WriteError` carrying the cause's code.
  *
  * @internal
  */
 export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): Endpoint => {
-  socket.pause()
-
   let chunks: Array<Uint8Array> = []
   let buffered = 0
   let readEnded = false
@@ -45,6 +48,8 @@ export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): 
   // Why later writes fail once the socket is gone; SocketClosedError if nothing went wrong.
   let writeFailure: SocketError | undefined
   let closed = false
+  // Bytes were pulled and nothing was written or ended since: a request is in flight (see `isIdle`).
+  let unanswered = false
   const readWaiters = new Set<() => void>()
   const drainWaiters = new Set<() => void>()
   const closeWaiters = new Set<() => void>()
@@ -56,40 +61,52 @@ export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): 
     for (const f of all) f()
   }
 
-  socket.on("data", (data: Buffer) => {
-    if (discarding) return
-    chunks.push(data)
-    buffered += data.byteLength
-    if (buffered >= readHighWaterMark) socket.pause()
-    wake(readWaiters)
-  })
-  socket.on("end", () => {
-    readEnded = true
-    wake(readWaiters)
-  })
-  socket.on("error", (cause: Error) => {
+  const setup = () => {
+    // First, so that whatever fails below, the destroy still settles waiters and graceful closes.
+    socket.on("close", () => {
+      closed = true
+      wake(readWaiters)
+      wake(drainWaiters)
+      wake(closeWaiters)
+    })
+    socket.pause()
+    socket.on("data", (data: Buffer) => {
+      if (discarding) return
+      chunks.push(data)
+      buffered += data.byteLength
+      if (buffered >= readHighWaterMark) socket.pause()
+      wake(readWaiters)
+    })
+    socket.on("end", () => {
+      readEnded = true
+      wake(readWaiters)
+    })
+    socket.on("error", (cause: Error) => {
+      const code = errorCode(cause)
+      readFailure ??= new ReadError({ code, cause })
+      writeFailure ??= new WriteError({ code, cause })
+      wake(readWaiters)
+      wake(drainWaiters)
+    })
+    socket.on("drain", () => wake(drainWaiters))
+    if (options.idleTimeoutMillis !== undefined && options.idleTimeoutMillis > 0) {
+      const timeoutMillis = options.idleTimeoutMillis
+      socket.setTimeout(timeoutMillis)
+      socket.on("timeout", () => {
+        const error = new IdleTimeoutError({ timeoutMillis })
+        readFailure ??= error
+        writeFailure ??= error
+        socket.destroy()
+      })
+    }
+  }
+  try {
+    setup()
+  } catch (cause) {
     const code = errorCode(cause)
     readFailure ??= new ReadError({ code, cause })
     writeFailure ??= new WriteError({ code, cause })
-    wake(readWaiters)
-    wake(drainWaiters)
-  })
-  socket.on("drain", () => wake(drainWaiters))
-  socket.on("close", () => {
-    closed = true
-    wake(readWaiters)
-    wake(drainWaiters)
-    wake(closeWaiters)
-  })
-  if (options.idleTimeoutMillis !== undefined && options.idleTimeoutMillis > 0) {
-    const timeoutMillis = options.idleTimeoutMillis
-    socket.setTimeout(timeoutMillis)
-    socket.on("timeout", () => {
-      const error = new IdleTimeoutError({ timeoutMillis })
-      readFailure ??= error
-      writeFailure ??= error
-      socket.destroy()
-    })
+    socket.destroy()
   }
 
   const writeClosed = () => closed || socket.destroyed || socket.writableEnded || writeFailure !== undefined
@@ -109,6 +126,7 @@ export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): 
       const out = Chunk.unsafeFromArray(chunks)
       chunks = []
       buffered = 0
+      unanswered = true
       return Effect.succeed(out)
     }
     if (readEnded) return Effect.fail(Option.none())
@@ -133,6 +151,7 @@ export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): 
   const write = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, SocketError> =>
     Effect.suspend(() => {
       if (writeClosed()) return Effect.fail(writeFailure ?? new SocketClosedError({ operation: "write" }))
+      unanswered = false
       let accepted = true
       for (const bytes of data) accepted = socket.write(bytes)
       return accepted ? Effect.void : awaitDrain
@@ -141,6 +160,8 @@ export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): 
   const end: Effect.Effect<void, SocketError> = Effect.suspend(() => {
     if (socket.writableEnded && !closed) return Effect.void
     if (closed || socket.destroyed) return Effect.fail(writeFailure ?? new SocketClosedError({ operation: "end" }))
+    // Nothing more can be answered: the owner is done with what it read.
+    unanswered = false
     socket.end()
     return Effect.void
   })
@@ -155,7 +176,7 @@ export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): 
     discarding = true
     chunks = []
     buffered = 0
-    const timer = setTimeout(destroy, options.closeTimeoutMillis)
+    const timer = options.closeTimeoutMillis === undefined ? undefined : setTimeout(destroy, options.closeTimeoutMillis)
     const done = () => {
       clearTimeout(timer)
       resume(Effect.void)
@@ -179,7 +200,7 @@ export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): 
     // Closing runs in finalizers; the graceful wait stays interruptible so a shutdown can cut it short.
     close: (graceful) => graceful ? Effect.interruptible(gracefulClose) : Effect.sync(destroy),
     destroy,
-    isReadWaiting: () => readWaiters.size > 0,
+    isIdle: () => readWaiters.size > 0 && !unanswered,
     onReadWait: undefined
   }
   return endpoint

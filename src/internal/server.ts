@@ -39,13 +39,30 @@ export interface ServeOptions {
 /** @internal */
 export const defaultShutdownGracePeriod: Duration.DurationInput = "5 seconds"
 
-/** @internal */
-export const millis = (duration: Duration.DurationInput | undefined): number | undefined =>
-  duration === undefined ? undefined : Duration.toMillis(Duration.decode(duration))
+/**
+ * Node keeps timer delays as signed 32-bit milliseconds: a longer one (or
+ * `Infinity`) fires after 1 ms, and `socket.setTimeout(Infinity)` throws.
+ *
+ * @internal
+ */
+export const maxTimerMillis = 2 ** 31 - 1
 
-/** @internal */
-export const closeTimeoutMillis = (duration: Duration.DurationInput | undefined): number =>
-  millis(duration) ?? defaultCloseTimeoutMillis
+/**
+ * The one place a timeout becomes a Node timer delay. `undefined` means "set
+ * no timer": the option was not given, or is infinite. Finite values are
+ * clamped to what a Node timer can hold (about 24.8 days).
+ *
+ * @internal
+ */
+export const millis = (duration: Duration.DurationInput | undefined): number | undefined => {
+  if (duration === undefined) return undefined
+  const decoded = Duration.decode(duration)
+  return Duration.isFinite(decoded) ? Math.min(Math.max(0, Duration.toMillis(decoded)), maxTimerMillis) : undefined
+}
+
+/** The graceful-close bound; `undefined` (infinite) waits for the peer however long it takes. @internal */
+export const closeTimeoutMillis = (duration: Duration.DurationInput | undefined): number | undefined =>
+  duration === undefined ? defaultCloseTimeoutMillis : millis(duration)
 
 const isIdleTimeoutOnly = (cause: Cause.Cause<unknown>) => {
   const failures = Chunk.toReadonlyArray(Cause.failures(cause))
@@ -113,8 +130,8 @@ export const serve = <A, E, R>(
         return
       }
       endpoint.onReadWait = () => {
-        // During shutdown a handler waiting for the peer has no work in flight.
-        if (shuttingDown) interrupt(endpoint)
+        // During shutdown a handler that parks with every request answered has no work in flight.
+        if (shuttingDown && endpoint.isIdle()) interrupt(endpoint)
       }
       const fiber = run(handle(endpoint))
       // Its `ensuring` has already run if the fiber finished synchronously.
@@ -127,8 +144,9 @@ export const serve = <A, E, R>(
       Effect.gen(function*() {
         shuttingDown = true
         listener.stop()
+        // Idle ones go now, so idle clients do not hold shutdown up; one mid-request gets the grace period.
         for (const endpoint of handlers.keys()) {
-          if (endpoint.isReadWaiting()) interrupt(endpoint)
+          if (endpoint.isIdle()) interrupt(endpoint)
         }
         // Finalizers are uninterruptible: the waits must opt back in for their timeouts to fire.
         yield* Effect.timeoutOption(Effect.interruptible(FiberSet.awaitEmpty(fibers)), gracePeriod)

@@ -17,7 +17,7 @@ import * as Address from "../src/Address.js"
 import * as Client from "../src/Client.js"
 import type { Connection } from "../src/Connection.js"
 import * as Server from "../src/Server.js"
-import { peersDir, rawConnect, readAll, tempDir, timed } from "./peers/support.js"
+import { peersDir, rawConnect, readAll, staleSocketFile, tempDir, timed } from "./peers/support.js"
 
 interface Log {
   readonly level: string
@@ -54,16 +54,6 @@ const roundTrip = (address: Address.Address, text: string) =>
     yield* conn.end
     return (yield* readAll(conn)).toString()
   }))
-
-/** A Unix socket file with nothing listening: bound by a process that exited without unlinking. */
-const staleSocketFile = (path: string) =>
-  Effect.sync(() =>
-    ChildProcess.execFileSync("python3", [
-      "-c",
-      "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])",
-      path
-    ])
-  )
 
 describe("Server", () => {
   it.scopedLive("binds port 0 to a real port and reports it", () =>

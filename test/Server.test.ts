@@ -17,7 +17,7 @@ import * as Address from "../src/Address.js"
 import * as Client from "../src/Client.js"
 import type { Connection } from "../src/Connection.js"
 import * as Server from "../src/Server.js"
-import { peersDir, rawConnect, readAll, staleSocketFile, tempDir, timed } from "./peers/support.js"
+import { answerAfterTenBytes, peersDir, rawConnect, readAll, staleSocketFile, tempDir, timed } from "./peers/support.js"
 
 interface Log {
   readonly level: string
@@ -239,16 +239,7 @@ describe("Server", () => {
     Effect.gen(function*() {
       const started = yield* Deferred.make<void>()
       // Reads a 10-byte request, then answers; the request arrives in two halves, shutdown in between.
-      const { server, shutdown } = yield* startServer(Server.serve(Address.tcp(0), (conn) =>
-        Effect.gen(function*() {
-          let got = 0
-          yield* conn.read.pipe(
-            Stream.tap((bytes) => Effect.andThen(Deferred.succeed(started, undefined), () => (got += bytes.byteLength))),
-            Stream.takeUntil(() => got >= 10),
-            Stream.runDrain
-          )
-          yield* conn.write("ok")
-        }), { shutdownGracePeriod: "5 seconds", closeTimeout: "50 millis" }))
+      const { server, shutdown } = yield* startServer(Server.serve(Address.tcp(0), answerAfterTenBytes(started), { shutdownGracePeriod: "5 seconds", closeTimeout: "50 millis" }))
       const peer = yield* rawConnect(server.address)
       peer.socket.write("12345")
       yield* Deferred.await(started)

@@ -13,7 +13,7 @@ import * as Path from "node:path"
 import type { Connection } from "../src/Connection.js"
 import * as Framing from "../src/Framing.js"
 import * as Transport from "../src/Transport.js"
-import { readAll, tempDir } from "./peers/support.js"
+import { answerAfterTenBytes, readAll, tempDir } from "./peers/support.js"
 
 const framer = Framing.lengthPrefixed()
 const text = new TextEncoder()
@@ -232,17 +232,7 @@ describe("Transport", () => {
       const started = yield* Deferred.make<void>()
       const serverScope = yield* Scope.make()
       yield* Scope.extend(
-        transport.serve((conn) =>
-          Effect.gen(function*() {
-            let got = 0
-            yield* conn.read.pipe(
-              Stream.tap((bytes) => Effect.andThen(Deferred.succeed(started, undefined), () => (got += bytes.byteLength))),
-              Stream.takeUntil(() => got >= 10),
-              Stream.runDrain
-            )
-            yield* conn.write("ok")
-          })
-        ),
+        transport.serve(answerAfterTenBytes(started)),
         serverScope
       )
       const conn = yield* transport.connect

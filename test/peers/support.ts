@@ -3,6 +3,7 @@
  * peers, child processes. Everything is scoped and cleaned up.
  */
 import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as ChildProcess from "node:child_process"
@@ -30,6 +31,18 @@ export const staleSocketFile = (path: string) =>
       path
     ])
   )
+
+/** A handler that reads a 10-byte request, completing `started` on its first bytes, then answers "ok". */
+export const answerAfterTenBytes = (started: Deferred.Deferred<void>) => (conn: Connection) =>
+  Effect.gen(function*() {
+    let got = 0
+    yield* conn.read.pipe(
+      Stream.tap((bytes) => Effect.andThen(Deferred.succeed(started, undefined), () => (got += bytes.byteLength))),
+      Stream.takeUntil(() => got >= 10),
+      Stream.runDrain
+    )
+    yield* conn.write("ok")
+  })
 
 export const concat = (chunks: Iterable<Uint8Array>): Buffer => Buffer.concat(Array.from(chunks))
 

@@ -1,7 +1,8 @@
 /**
- * `node:net` glue: a socket as an `Endpoint`. The socket is kept paused and
- * only resumed while a pull waits, so unread bytes stay in the kernel and TCP
- * pushes back on the sender.
+ * `node:net` glue: a socket as an `Endpoint`. The socket starts paused and is
+ * resumed by a pull that finds nothing buffered; it then reads ahead until
+ * `readHighWaterMark` bytes wait unread and pauses again, so unread bytes stay
+ * in the kernel and TCP pushes back on the sender.
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"

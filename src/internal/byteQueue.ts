@@ -94,52 +94,6 @@ export class ByteQueue {
     }
   }
 
-  /**
-   * Logical position of the first occurrence of `needle` at or after `from`,
-   * or -1. Scans start near the end of the queue in streaming use, so the
-   * starting chunk is located from the tail: a long frame arriving in many
-   * small chunks costs time linear in its size, not quadratic.
-   */
-  indexOf(needle: Uint8Array, from: number): number {
-    if (from + needle.length > this.length) return -1
-    // chunkStart is the logical position of chunks[i][0]; for the head chunk
-    // it is -offset, so one formula maps chunk indices to positions
-    let i = this.chunks.length - 1
-    let chunkStart = this.length - this.chunks[i]!.length
-    while (i > this.head && chunkStart > from) {
-      i--
-      chunkStart -= this.chunks[i]!.length
-    }
-    const firstByte = needle[0]!
-    for (; i < this.chunks.length; i++) {
-      const chunk = this.chunks[i]!
-      let p = Math.max(from - chunkStart, 0)
-      for (;;) {
-        p = chunk.indexOf(firstByte, p)
-        if (p === -1) break
-        const pos = chunkStart + p
-        if (pos + needle.length > this.length) return -1
-        if (needle.length === 1 || this.matchesAt(i, p, needle)) return pos
-        p++
-      }
-      chunkStart += chunk.length
-    }
-    return -1
-  }
-
-  private matchesAt(i: number, p: number, needle: Uint8Array): boolean {
-    let chunk = this.chunks[i]!
-    for (let k = 1; k < needle.length; k++) {
-      p++
-      if (p === chunk.length) {
-        chunk = this.chunks[++i]!
-        p = 0
-      }
-      if (chunk[p] !== needle[k]) return false
-    }
-    return true
-  }
-
   private advance(n: number): void {
     this.length -= n
     this.offset += n

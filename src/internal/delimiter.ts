@@ -28,52 +28,77 @@ export interface DelimiterConfig {
  */
 export class DelimiterDecoder implements Decoder<Uint8Array, Uint8Array, FramingError> {
   private readonly queue = new ByteQueue()
-  /** where the next delimiter search starts: earlier bytes were searched already */
-  private scanFrom = 0
+  /**
+   * Knuth-Morris-Pratt: how many delimiter bytes the scanned input ends with.
+   * Every byte is looked at once, whatever the chunking and the delimiter's
+   * length, and the count is also the tail that may still start a delimiter.
+   */
+  private matched = 0
+  private readonly fallback: Int32Array
   /** dropping an oversized frame until its delimiter arrives */
   private discarding = false
   private discarded = 0
 
-  constructor(private readonly config: DelimiterConfig) {}
+  constructor(private readonly config: DelimiterConfig) {
+    this.fallback = failureTable(config.delimiter)
+  }
 
   push(chunk: Uint8Array, out: Array<Uint8Array>): FramingError | undefined {
-    const { queue, config } = this
-    const delimiterLength = config.delimiter.length
+    const { queue, config: { delimiter }, fallback } = this
+    const last = delimiter.length
     queue.push(chunk)
-    for (;;) {
-      const at = queue.indexOf(config.delimiter, this.scanFrom)
-      if (at < 0) {
-        const settled = queue.length - this.delimiterPrefixAtEnd()
-        if (this.discarding) {
-          queue.skip(settled)
-          this.discarded += settled
-          this.scanFrom = 0
-        } else if (this.contentAtLeast(settled) > config.maxFrameLength) {
-          if (!config.skipOversize) return this.tooLarge()
-          queue.skip(settled)
-          this.discarding = true
-          this.discarded = settled
-          this.scanFrom = 0
-        } else {
-          this.scanFrom = settled
-        }
-        return undefined
+    let i = 0
+    while (i < chunk.length) {
+      if (this.matched === 0) {
+        // nothing is half-matched: jump to the next byte that can start a delimiter
+        i = chunk.indexOf(delimiter[0]!, i)
+        if (i < 0) break
       }
-      this.scanFrom = 0
-      if (this.discarding) {
-        queue.skip(at + delimiterLength)
-        this.discarding = false
-        continue
+      this.matched = step(this.matched, chunk[i++]!, delimiter, fallback)
+      if (this.matched === last) {
+        this.matched = 0
+        // the delimiter ends at chunk[i - 1]; what follows it in the queue is the rest of the chunk
+        const error = this.frameEnds(queue.length - (chunk.length - i) - last, out)
+        if (error !== undefined) return error
       }
-      const length = config.stripCr && at > 0 && queue.byteAt(at - 1) === CR ? at - 1 : at
-      if (length > config.maxFrameLength) {
-        if (!config.skipOversize) return this.tooLarge()
-        queue.skip(at + delimiterLength)
-        continue
-      }
-      out.push(queue.take(length))
-      queue.skip(at - length + delimiterLength)
     }
+    return this.settle()
+  }
+
+  /** A delimiter starts at `at`: emit (or drop) the frame before it and consume both. */
+  private frameEnds(at: number, out: Array<Uint8Array>): FramingError | undefined {
+    const { queue, config } = this
+    const through = at + config.delimiter.length
+    if (this.discarding) {
+      this.discarding = false
+      queue.skip(through)
+      return undefined
+    }
+    const length = config.stripCr && at > 0 && queue.byteAt(at - 1) === CR ? at - 1 : at
+    if (length > config.maxFrameLength) {
+      if (!config.skipOversize) return this.tooLarge()
+      queue.skip(through)
+      return undefined
+    }
+    out.push(queue.take(length))
+    queue.skip(through - length)
+    return undefined
+  }
+
+  /** After a chunk: bytes that can no longer be part of a delimiter count against the limit. */
+  private settle(): FramingError | undefined {
+    const { queue, config } = this
+    const settled = queue.length - this.matched
+    if (this.discarding) {
+      queue.skip(settled)
+      this.discarded += settled
+    } else if (this.contentAtLeast(settled) > config.maxFrameLength) {
+      if (!config.skipOversize) return this.tooLarge()
+      queue.skip(settled)
+      this.discarding = true
+      this.discarded = settled
+    }
+    return undefined
   }
 
   end(out: Array<Uint8Array>): FramingError | undefined {
@@ -88,17 +113,6 @@ export class DelimiterDecoder implements Decoder<Uint8Array, Uint8Array, Framing
     // tokio's LinesCodec: a lone "\r" left at the end is the remains of a line ending, not a line
     if (length > 0 || !config.stripCr) out.push(queue.take(length))
     return undefined
-  }
-
-  /** length of the longest tail of the queue that a delimiter may continue */
-  private delimiterPrefixAtEnd(): number {
-    const { queue, config: { delimiter } } = this
-    for (let k = Math.min(delimiter.length - 1, queue.length); k > 0; k--) {
-      let j = 0
-      while (j < k && queue.byteAt(queue.length - k + j) === delimiter[j]) j++
-      if (j === k) return k
-    }
-    return 0
   }
 
   /** the shortest the current frame's content can turn out to be, given `settled` bytes that are surely content */
@@ -117,9 +131,27 @@ export class DelimiterDecoder implements Decoder<Uint8Array, Uint8Array, Framing
   }
 }
 
+/** fallback[k]: the longest proper prefix of delimiter[0..k) that is also its suffix */
+const failureTable = (delimiter: Uint8Array): Int32Array => {
+  const table = new Int32Array(delimiter.length + 1)
+  for (let k = 2, j = 0; k <= delimiter.length; k++) {
+    while (j > 0 && delimiter[k - 1] !== delimiter[j]) j = table[j]!
+    if (delimiter[k - 1] === delimiter[j]) j++
+    table[k] = j
+  }
+  return table
+}
+
+/** Delimiter bytes matched after `byte`, given `matched` before it. */
+const step = (matched: number, byte: number, delimiter: Uint8Array, fallback: Int32Array): number => {
+  while (matched > 0 && byte !== delimiter[matched]) matched = fallback[matched]!
+  return byte === delimiter[matched] ? matched + 1 : 0
+}
+
 /** @internal */
-export const encodeFrame =
-  (config: DelimiterConfig) => (frame: Uint8Array): Uint8Array | FramingError => {
+export const encodeFrame = (config: DelimiterConfig) => {
+  const fallback = failureTable(config.delimiter)
+  return (frame: Uint8Array): Uint8Array | FramingError => {
     if (frame.length > config.maxFrameLength) {
       return new FrameTooLargeError({ length: frame.length, maxFrameLength: config.maxFrameLength })
     }
@@ -130,18 +162,23 @@ export const encodeFrame =
     wire.set(frame, 0)
     wire.set(config.delimiter, frame.length)
     // the first delimiter must be the appended one, also where it overlaps the frame's tail
-    if (indexOf(wire, config.delimiter) !== frame.length) {
+    if (firstMatchEnd(wire, config.delimiter, fallback) !== wire.length) {
       return new MalformedFrameError({ reason: "frame contains the delimiter" })
     }
     return wire
   }
+}
 
-const indexOf = (haystack: Uint8Array, needle: Uint8Array): number => {
-  const first = needle[0]!
-  for (let p = haystack.indexOf(first); p >= 0 && p + needle.length <= haystack.length; p = haystack.indexOf(first, p + 1)) {
-    let k = 1
-    while (k < needle.length && haystack[p + k] === needle[k]) k++
-    if (k === needle.length) return p
+/** Where the first occurrence of `delimiter` in `bytes` ends, or -1 (the decoder's search, on one array). */
+const firstMatchEnd = (bytes: Uint8Array, delimiter: Uint8Array, fallback: Int32Array): number => {
+  let matched = 0
+  for (let i = 0; i < bytes.length;) {
+    if (matched === 0) {
+      i = bytes.indexOf(delimiter[0]!, i)
+      if (i < 0) return -1
+    }
+    matched = step(matched, bytes[i++]!, delimiter, fallback)
+    if (matched === delimiter.length) return i
   }
   return -1
 }

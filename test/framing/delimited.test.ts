@@ -340,6 +340,15 @@ describe("Netty DelimiterBasedFrameDecoderTest, resumed scans", () => {
 })
 
 describe("delimited: the limit and multi-byte delimiters", () => {
+  it.effect("a long self-overlapping delimiter drip-fed a byte at a time: the match falls back, never rescans", () =>
+    Effect.gen(function*() {
+      // "a"x15 "b": each extra "a" keeps 15 matched; only the first b after 15 a's ends the frame
+      const framer = Framing.delimited({ delimiter: "a".repeat(15) + "b" })
+      const wire = bytes("a".repeat(40), "b", "ab", "a".repeat(15), "b")
+      expect(yield* decode(framer, cutAt(wire, "bytewise"))).toEqual({ frames: ["a".repeat(25), "ab"] })
+      expect(yield* decode(framer, [wire])).toEqual({ frames: ["a".repeat(25), "ab"] })
+    }))
+
   it.live("a tail that cannot start the delimiter counts at once: \\r\\n, max 3, 'abcd' fails while the stream is open", () =>
     Effect.gen(function*() {
       const framer = Framing.delimited({ delimiter: "\r\n", maxFrameLength: 3 })

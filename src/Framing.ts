@@ -13,6 +13,7 @@ import * as errors from "./internal/errors.js"
 import * as internal from "./internal/framer.js"
 import { encodeFrame as encodeFixed, FixedHeader } from "./internal/fixed.js"
 import { encodeFrame as encodeLengthField, LengthFieldHeader } from "./internal/lengthField.js"
+import { maxBufferLength } from "./internal/byteQueue.js"
 import { SizedDecoder } from "./internal/prefixed.js"
 import { encodeFrame as encodeVarint, VarintHeader } from "./internal/varint.js"
 
@@ -148,19 +149,17 @@ export const lengthPrefixed = (options: LengthPrefixedOptions = {}): Framer => {
   const config = {
     lengthFieldOffset,
     lengthFieldLength,
-    littleEndian: options.byteOrder === "little",
+    littleEndian: oneOf("byteOrder", options.byteOrder, ["big", "little"]) === "little",
     lengthAdjustment: options.lengthAdjustment ?? 0,
     initialBytesToStrip: options.initialBytesToStrip ?? lengthFieldOffset + lengthFieldLength,
-    maxFrameLength: options.maxFrameLength ?? defaultMaxFrameLength
+    maxFrameLength: limit(options.maxFrameLength)
   }
-  requireCount("lengthFieldOffset", config.lengthFieldOffset)
-  requireCount("initialBytesToStrip", config.initialBytesToStrip)
-  requireLimit(config.maxFrameLength)
+  // Netty's ranges (Java ints): they also keep every length computation exact in a double
+  requireInt32("lengthFieldOffset", config.lengthFieldOffset, 0)
+  requireInt32("initialBytesToStrip", config.initialBytesToStrip, 0)
+  requireInt32("lengthAdjustment", config.lengthAdjustment, -(2 ** 31))
   if (![1, 2, 3, 4, 8].includes(lengthFieldLength)) {
     throw new IllegalArgumentException(`lengthFieldLength must be 1, 2, 3, 4 or 8, got ${lengthFieldLength}`)
-  }
-  if (!Number.isSafeInteger(config.lengthAdjustment)) {
-    throw new IllegalArgumentException(`lengthAdjustment must be an integer, got ${config.lengthAdjustment}`)
   }
   const sized = { maxFrameLength: config.maxFrameLength, skipOversize: skips(options.onOversize) }
   return internal.make(
@@ -194,8 +193,7 @@ export interface VarintOptions {
  * @category constructors
  */
 export const varint = (options: VarintOptions = {}): Framer => {
-  const maxFrameLength = options.maxFrameLength ?? defaultMaxFrameLength
-  requireLimit(maxFrameLength)
+  const maxFrameLength = limit(options.maxFrameLength)
   const sized = { maxFrameLength, skipOversize: skips(options.onOversize) }
   return internal.make(() => new SizedDecoder(new VarintHeader(), sized), encodeVarint(maxFrameLength))
 }
@@ -274,11 +272,10 @@ const delimiterFramer = (
   const config = {
     delimiter,
     stripCr,
-    maxFrameLength: options.maxFrameLength ?? defaultMaxFrameLength,
+    maxFrameLength: limit(options.maxFrameLength),
     skipOversize: skips(options.onOversize),
     emitTrailing: options.emitTrailing ?? false
   }
-  requireLimit(config.maxFrameLength)
   return internal.make(() => new DelimiterDecoder(config), encodeDelimited(config))
 }
 
@@ -296,23 +293,35 @@ const delimiterFramer = (
  * @category constructors
  */
 export const fixedLength = (size: number): Framer => {
-  if (!Number.isSafeInteger(size) || size < 1) {
-    throw new IllegalArgumentException(`size must be a positive integer, got ${size}`)
+  if (!Number.isSafeInteger(size) || size < 1 || size > maxBufferLength) {
+    throw new IllegalArgumentException(`size must be a positive integer no larger than ${maxBufferLength}, got ${size}`)
   }
   const sized = { maxFrameLength: size, skipOversize: false }
   return internal.make(() => new SizedDecoder(new FixedHeader(size), sized), encodeFixed(size))
 }
 
-const skips = (onOversize: OnOversize | undefined): boolean => onOversize === "skip"
+const skips = (onOversize: OnOversize | undefined): boolean =>
+  oneOf("onOversize", onOversize, ["fail", "skip"]) === "skip"
 
-const requireCount = (name: string, value: number): void => {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new IllegalArgumentException(`${name} must be a non-negative integer, got ${value}`)
+const oneOf = <A extends string>(name: string, value: A | undefined, allowed: ReadonlyArray<A>): A | undefined => {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw new IllegalArgumentException(`${name} must be ${allowed.map((a) => `"${a}"`).join(" or ")}, got ${value}`)
+  }
+  return value
+}
+
+const requireInt32 = (name: string, value: number, min: number): void => {
+  if (!Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
+    throw new IllegalArgumentException(`${name} must be an integer from ${min} to 2^31 - 1, got ${value}`)
   }
 }
 
-const requireLimit = (maxFrameLength: number): void => {
-  if (!Number.isSafeInteger(maxFrameLength) || maxFrameLength < 0) {
-    throw new IllegalArgumentException(`maxFrameLength must be a non-negative integer, got ${maxFrameLength}`)
+/** `Infinity` is no limit of our own; Node's largest buffer is a limit all the same. */
+const limit = (maxFrameLength: number | undefined): number => {
+  const value = maxFrameLength ?? defaultMaxFrameLength
+  if (value === Number.POSITIVE_INFINITY) return maxBufferLength
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new IllegalArgumentException(`maxFrameLength must be a non-negative integer or Infinity, got ${value}`)
   }
+  return Math.min(value, maxBufferLength)
 }

@@ -1,3 +1,12 @@
+import { constants } from "node:buffer"
+
+/**
+ * The longest frame that can be allocated at all.
+ *
+ * @internal
+ */
+export const maxBufferLength: number = constants.MAX_LENGTH
+
 /**
  * Pending input bytes as a list of the chunks they arrived in, never
  * re-concatenated: consuming a frame that lies in the first chunk yields a

@@ -1,4 +1,4 @@
-import type { ByteQueue } from "./byteQueue.js"
+import { type ByteQueue, maxBufferLength } from "./byteQueue.js"
 import { FrameTooLargeError, type FramingError, MalformedFrameError } from "./errors.js"
 import type { SizeHeader } from "./prefixed.js"
 
@@ -67,6 +67,9 @@ export const encodeFrame = (
     return new MalformedFrameError({
       reason: `frame of ${frame.length} bytes is shorter than the ${headerEnd - strip} header bytes it must carry`
     })
+  }
+  if (strip + frame.length > maxBufferLength) {
+    return new MalformedFrameError({ reason: `a frame of ${strip + frame.length} bytes on the wire cannot be allocated` })
   }
   const wire = new Uint8Array(strip + frame.length)
   wire.set(frame, strip)

@@ -17,6 +17,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { cpus, loadavg } from "node:os"
+import { delimiterScaling } from "./delimiters.js"
 import { Tally, Wire } from "./input.js"
 import {
   effectBatched,
@@ -322,6 +323,7 @@ const main = async () => {
     )
   }
   console.log()
+  await delimiterScaling()
   console.log(`Load average at end: ${load()}`)
   console.log(`Bench runtime: ${((performance.now() - started) / 1000).toFixed(0)} s`)
 }

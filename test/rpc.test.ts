@@ -1,0 +1,83 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Rpc from "@effect/rpc/Rpc"
+import * as RpcClient from "@effect/rpc/RpcClient"
+import * as RpcGroup from "@effect/rpc/RpcGroup"
+import * as RpcSerialization from "@effect/rpc/RpcSerialization"
+import * as RpcServer from "@effect/rpc/RpcServer"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as Path from "node:path"
+import * as Address from "../src/Address.js"
+import * as Client from "../src/Client.js"
+import * as Server from "../src/Server.js"
+import { tempDir } from "./peers/support.js"
+
+// The point of the platform interop: @effect/rpc runs over effect-net's sockets unchanged.
+class Api extends RpcGroup.make(
+  Rpc.make("Hello", { success: Schema.String, payload: { n: Schema.Number } }),
+  Rpc.make("Count", { success: Schema.Number, payload: { upTo: Schema.Number }, stream: true })
+) {}
+
+/** An RPC server on `address`, in its own scope so a test can stop and restart it. */
+const startServer = (address: Address.Address, tag: string) =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    const handlers = Api.toLayer({
+      Hello: ({ n }) => Effect.succeed(`${tag}:${n}`),
+      Count: ({ upTo }) => Stream.range(1, upTo)
+    })
+    const layer = RpcServer.layer(Api).pipe(
+      Layer.provide(handlers),
+      Layer.provide(RpcServer.layerProtocolSocketServer),
+      Layer.provide(Server.layerSocketServer(address, { shutdownGracePeriod: "200 millis" })),
+      Layer.provide(RpcSerialization.layerNdjson)
+    )
+    const context = yield* Layer.buildWithScope(layer, scope)
+    return { scope, context }
+  })
+
+const client = (address: Address.Address) =>
+  Effect.gen(function*() {
+    const protocol = yield* Layer.build(
+      RpcClient.layerProtocolSocket({ retryTransientErrors: true }).pipe(
+        Layer.provide(Client.layerSocket(address)),
+        Layer.provide(RpcSerialization.layerNdjson)
+      )
+    )
+    return yield* RpcClient.make(Api).pipe(Effect.provide(protocol))
+  })
+
+describe("@effect/rpc over effect-net", () => {
+  it.scopedLive("a unary and a streaming call over Unix-socket Server.layerSocketServer / Client.layerSocket", () =>
+    Effect.gen(function*() {
+      const address = Address.unix(Path.join(yield* tempDir, "rpc.sock"))
+      const server = yield* startServer(address, "one")
+      const rpc = yield* client(address)
+      expect(yield* rpc.Hello({ n: 1 }).pipe(Effect.timeout("5 seconds"))).toBe("one:1")
+      const counted = yield* rpc.Count({ upTo: 1000 }).pipe(Stream.runCollect, Effect.timeout("5 seconds"))
+      expect(Chunk.toReadonlyArray(counted)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1))
+      yield* Scope.close(server.scope, Exit.void)
+    }))
+
+  it.scopedLive("the client reconnects after the server restarts on the same path", () =>
+    Effect.gen(function*() {
+      const address = Address.unix(Path.join(yield* tempDir, "rpc.sock"))
+      const first = yield* startServer(address, "one")
+      const rpc = yield* client(address)
+      expect(yield* rpc.Hello({ n: 1 }).pipe(Effect.timeout("5 seconds"))).toBe("one:1")
+      yield* Scope.close(first.scope, Exit.void)
+      const second = yield* startServer(address, "two")
+      const reply = yield* rpc.Hello({ n: 2 }).pipe(
+        Effect.retry(Schedule.spaced("100 millis").pipe(Schedule.compose(Schedule.recurs(50)))),
+        Effect.timeout("10 seconds")
+      )
+      expect(reply).toBe("two:2")
+      yield* Scope.close(second.scope, Exit.void)
+    }), 30_000)
+})

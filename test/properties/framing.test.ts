@@ -136,6 +136,27 @@ const encodable = (c: Case, candidates: ReadonlyArray<Uint8Array>) =>
     return Either.isRight(wire) ? [{ frame, wire: wire.right, decoded: c.decoded(frame, wire.right) }] : []
   })
 
+/**
+ * The wire of `frames` cut after `end` (mod its length + 1) bytes: the frames that arrived whole,
+ * where the first incomplete one starts, and its wire bytes.
+ */
+const cutShort = (frames: ReturnType<typeof encodable>, end: number) => {
+  const wire = concat(frames.map((f) => f.wire))
+  const at = end % (wire.length + 1)
+  let start = 0
+  const complete: Array<string> = []
+  let cut: Uint8Array | undefined
+  for (const f of frames) {
+    if (start + f.wire.length > at) {
+      cut = f.wire
+      break
+    }
+    complete.push(latin1(f.decoded))
+    start += f.wire.length
+  }
+  return { wire, at, start, complete, cut }
+}
+
 describe.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
   it.prop(
     "the frames do not depend on where TCP cut the bytes",
@@ -156,21 +177,7 @@ describe.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
     [fc.array(c.frame, { maxLength: 6 }), cuts, fc.nat()],
     ([candidates, cutPoints, end]) =>
       run(Effect.gen(function*() {
-        const frames = encodable(c, candidates)
-        const wire = concat(frames.map((f) => f.wire))
-        const at = end % (wire.length + 1)
-        // the frames whose wire bytes all arrived, and where the cut one starts
-        let start = 0
-        const complete: Array<string> = []
-        let cut: Uint8Array | undefined
-        for (const f of frames) {
-          if (start + f.wire.length > at) {
-            cut = f.wire
-            break
-          }
-          complete.push(latin1(f.decoded))
-          start += f.wire.length
-        }
+        const { wire, at, start, complete, cut } = cutShort(encodable(c, candidates), end)
         const got = yield* decode(c.framer, cutAt(wire.subarray(0, at), cutPoints))
         if (at === start) expect(got).toEqual({ frames: complete })
         else expect(got).toEqual({ frames: complete, error: c.truncated(cut!, at - start) })
@@ -184,7 +191,7 @@ describe.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
     ([wire, cutPoints, perPull]) =>
       run(Effect.gen(function*() {
         const whole = yield* decode(c.framer, [wire])
-        if ("error" in whole) expect(whole.error).toBeInstanceOf(errorClass(whole.error))
+        if ("error" in whole) expect(isFramingError(whole.error)).toBe(true)
         // cut anywhere, and with the Stream's own chunking (chunks per pull) varied too
         const rechunked = Stream.fromIterable(cutAt(wire, cutPoints)).pipe(Stream.rechunk(perPull))
         expect(yield* decodeStream(c.framer, rechunked)).toEqual(whole)
@@ -217,12 +224,8 @@ describe.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
   )
 })
 
-const errorClass = (error: unknown) =>
-  error instanceof TruncatedFrameError
-    ? TruncatedFrameError
-    : error instanceof FrameTooLargeError
-    ? FrameTooLargeError
-    : MalformedFrameError
+const isFramingError = (error: unknown): boolean =>
+  error instanceof TruncatedFrameError || error instanceof FrameTooLargeError || error instanceof MalformedFrameError
 
 describe.each(cases.filter((c) => c.trailing !== undefined).map((c) => [c.name, c] as const))("%s with emitTrailing", (_, c) => {
   it.prop(
@@ -230,16 +233,7 @@ describe.each(cases.filter((c) => c.trailing !== undefined).map((c) => [c.name, 
     [fc.array(c.frame, { maxLength: 6 }), cuts, fc.nat()],
     ([candidates, cutPoints, end]) =>
       run(Effect.gen(function*() {
-        const frames = encodable(c, candidates)
-        const wire = concat(frames.map((f) => f.wire))
-        const at = end % (wire.length + 1)
-        let start = 0
-        const expected: Array<string> = []
-        for (const f of frames) {
-          if (start + f.wire.length > at) break
-          expected.push(latin1(f.decoded))
-          start += f.wire.length
-        }
+        const { wire, at, start, complete: expected } = cutShort(encodable(c, candidates), end)
         let partial = latin1(wire.subarray(start, at))
         // lines: a last "\r" is taken for (the start of) a line ending; a lone "\r" is no line
         if (c.lines === true && partial.endsWith("\r")) partial = partial === "\r" ? "" : partial.slice(0, -1)
@@ -386,7 +380,7 @@ describe.each(strict)("%s", (_, framer) => {
     ([wire, cutPoints]) =>
       run(Effect.gen(function*() {
         const whole = yield* decode(framer, [wire])
-        if ("error" in whole) expect(whole.error).toBeInstanceOf(errorClass(whole.error))
+        if ("error" in whole) expect(isFramingError(whole.error)).toBe(true)
         expect(yield* decode(framer, cutAt(wire, cutPoints))).toEqual(whole)
       })),
     runs(30)

@@ -18,7 +18,7 @@ export interface Variant {
 // --- plain JS: the ceiling --------------------------------------------------
 
 /**
- * The technique of src/internal/byteQueue.ts without Effect and without the
+ * The technique of src/internal/framing/byteQueue.ts without Effect and without the
  * configurable header: pending chunks in a list, a frame inside one chunk is a
  * view of it, a frame spanning chunks is copied once into a buffer of its
  * exact size. A synchronous loop that hands each frame straight to the consumer.

@@ -9,9 +9,9 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { Address } from "./Address.js"
 import type { Connection } from "./Connection.js"
-import * as internal from "./internal/nodeClient.js"
-import * as socketClient from "./internal/socketClient.js"
-import * as errors from "./internal/socketErrors.js"
+import * as internal from "./internal/socket/nodeClient.js"
+import * as socketClient from "./internal/socket/socketClient.js"
+import * as errors from "./internal/socket/errors.js"
 
 /**
  * | option | default | meaning |

@@ -10,8 +10,8 @@ import { hasProperty } from "effect/Predicate"
 import type * as Sink from "effect/Sink"
 import type * as Stream from "effect/Stream"
 import type { Address } from "./Address.js"
-import * as internal from "./internal/connection.js"
-import * as errors from "./internal/socketErrors.js"
+import * as internal from "./internal/socket/connection.js"
+import * as errors from "./internal/socket/errors.js"
 
 /**
  * @since 0.1.0

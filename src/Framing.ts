@@ -8,14 +8,14 @@
 import { IllegalArgumentException } from "effect/Cause"
 import type * as Either from "effect/Either"
 import type * as Stream from "effect/Stream"
-import { DelimiterDecoder, encodeFrame as encodeDelimited } from "./internal/delimiter.js"
-import * as errors from "./internal/errors.js"
-import * as internal from "./internal/framer.js"
-import { encodeFrame as encodeFixed, FixedHeader } from "./internal/fixed.js"
-import { encodeFrame as encodeLengthField, LengthFieldHeader } from "./internal/lengthField.js"
-import { maxBufferLength } from "./internal/byteQueue.js"
-import { SizedDecoder } from "./internal/prefixed.js"
-import { encodeFrame as encodeVarint, VarintHeader } from "./internal/varint.js"
+import { DelimiterDecoder, encodeFrame as encodeDelimited } from "./internal/framing/delimiter.js"
+import * as errors from "./internal/framing/errors.js"
+import * as internal from "./internal/framing/framer.js"
+import { encodeFrame as encodeFixed, FixedHeader } from "./internal/framing/fixed.js"
+import { encodeFrame as encodeLengthField, LengthFieldHeader } from "./internal/framing/lengthField.js"
+import { maxBufferLength } from "./internal/framing/byteQueue.js"
+import { SizedDecoder } from "./internal/framing/sized.js"
+import { encodeFrame as encodeVarint, VarintHeader } from "./internal/framing/varint.js"
 
 /**
  * Turns a byte stream into frames and frames back into bytes.

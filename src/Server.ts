@@ -12,10 +12,10 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { Address } from "./Address.js"
 import type { Connection } from "./Connection.js"
-import { toSocket } from "./internal/connection.js"
-import * as nodeServer from "./internal/nodeServer.js"
-import * as internal from "./internal/server.js"
-import * as errors from "./internal/socketErrors.js"
+import { toSocket } from "./internal/socket/connection.js"
+import * as nodeServer from "./internal/socket/nodeServer.js"
+import * as internal from "./internal/socket/server.js"
+import * as errors from "./internal/socket/errors.js"
 
 /**
  * A running server. `address` is the bound address (the real port when 0 was

@@ -5,9 +5,9 @@
  * @since 0.1.0
  */
 import * as Stream from "effect/Stream"
-import { pipeThrough } from "./internal/decoder.js"
-import * as errors from "./internal/errors.js"
-import { Utf8FrameDecoder, Utf8LenientDecoder, Utf8StreamDecoder } from "./internal/utf8.js"
+import { pipeThrough } from "./internal/framing/decoder.js"
+import * as errors from "./internal/framing/errors.js"
+import { Utf8FrameDecoder, Utf8LenientDecoder, Utf8StreamDecoder } from "./internal/framing/utf8.js"
 
 /**
  * Bytes that are not UTF-8 by the WHATWG `fatal` rules. `offset` is the

@@ -5,7 +5,7 @@ import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import * as Framing from "../../src/Framing.js"
 
-// The adapter writes a large pull's output in batches (src/internal/decoder.ts):
+// The adapter writes a large pull's output in batches (src/internal/framing/decoder.ts):
 // these pulls are big enough to be cut into several output chunks.
 describe("the Stream adapter", () => {
   const framer = Framing.lengthPrefixed({ lengthFieldLength: 2 })

@@ -1,5 +1,5 @@
 import { type FramingError, MalformedFrameError } from "./errors.js"
-import type { SizeHeader } from "./prefixed.js"
+import type { SizeHeader } from "./sized.js"
 
 /**
  * A fixed size is a header of zero bytes.

@@ -5,9 +5,9 @@ import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
-import type { Connection, TypeId as ConnectionTypeId } from "../Connection.js"
+import type { Connection, TypeId as ConnectionTypeId } from "../../Connection.js"
 import type { Endpoint } from "./endpoint.js"
-import type { SocketError } from "./socketErrors.js"
+import type { SocketError } from "./errors.js"
 
 /** @internal */
 export const TypeId: ConnectionTypeId = Symbol.for("effect-net/Connection") as ConnectionTypeId

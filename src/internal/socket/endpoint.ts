@@ -1,8 +1,8 @@
 import type * as Chunk from "effect/Chunk"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
-import type { Address } from "../Address.js"
-import type { SocketError } from "./socketErrors.js"
+import type { Address } from "../../Address.js"
+import type { SocketError } from "./errors.js"
 
 /**
  * One end of a byte pipe, whatever carries it (a `node:net` socket or an

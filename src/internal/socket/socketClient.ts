@@ -1,12 +1,12 @@
 import * as Socket from "@effect/platform/Socket"
 import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
-import type { Address } from "../Address.js"
-import type { Connection } from "../Connection.js"
+import type { Address } from "../../Address.js"
+import type { Connection } from "../../Connection.js"
 import { toSocket } from "./connection.js"
 import type { ConnectOptions } from "./nodeClient.js"
 import { connect } from "./nodeClient.js"
-import type { SocketError } from "./socketErrors.js"
+import type { SocketError } from "./errors.js"
 
 const writeError = (cause: unknown): Socket.SocketError => new Socket.SocketGenericError({ reason: "Write", cause })
 

@@ -13,11 +13,11 @@ import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import * as Address from "../src/Address.js"
-import * as Client from "../src/Client.js"
-import type { Connection } from "../src/Connection.js"
-import * as Server from "../src/Server.js"
-import { answerAfterTenBytes, peersDir, rawConnect, readAll, staleSocketFile, tempDir, timed } from "./peers/support.js"
+import * as Address from "../../src/Address.js"
+import * as Client from "../../src/Client.js"
+import type { Connection } from "../../src/Connection.js"
+import * as Server from "../../src/Server.js"
+import { answerAfterTenBytes, peersDir, rawConnect, readAll, staleSocketFile, tempDir, timed } from "../peers/support.js"
 
 interface Log {
   readonly level: string

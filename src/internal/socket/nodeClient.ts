@@ -3,14 +3,14 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import * as Net from "node:net"
-import type { Address } from "../Address.js"
-import * as AddressM from "../Address.js"
-import type { Connection } from "../Connection.js"
+import type { Address } from "../../Address.js"
+import * as AddressM from "../../Address.js"
+import type { Connection } from "../../Connection.js"
 import { fromEndpoint } from "./connection.js"
 import type { Endpoint } from "./endpoint.js"
 import { makeEndpoint, tcpAddresses } from "./nodeSocket.js"
 import { closeTimeoutMillis, millis } from "./server.js"
-import { ConnectError, errorCode } from "./socketErrors.js"
+import { ConnectError, errorCode } from "./errors.js"
 
 /** @internal */
 export interface ConnectOptions {

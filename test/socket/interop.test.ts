@@ -11,12 +11,12 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Path from "node:path"
-import * as Address from "../src/Address.js"
-import * as Client from "../src/Client.js"
-import * as Connection from "../src/Connection.js"
-import * as Framing from "../src/Framing.js"
-import * as Server from "../src/Server.js"
-import { mib, peersDir, rawConnect, readAll, spawn, tempDir, timed } from "./peers/support.js"
+import * as Address from "../../src/Address.js"
+import * as Client from "../../src/Client.js"
+import * as Connection from "../../src/Connection.js"
+import * as Framing from "../../src/Framing.js"
+import * as Server from "../../src/Server.js"
+import { mib, peersDir, rawConnect, readAll, spawn, tempDir, timed } from "../peers/support.js"
 
 const encode = (text: string) => new TextEncoder().encode(text)
 

@@ -1,6 +1,6 @@
 import * as Data from "effect/Data"
-import type { Address } from "../Address.js"
-import { format } from "../Address.js"
+import type { Address } from "../../Address.js"
+import { format } from "../../Address.js"
 
 /** @internal */
 export class ConnectError extends Data.TaggedError("ConnectError")<{

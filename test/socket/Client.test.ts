@@ -5,11 +5,11 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Net from "node:net"
 import * as Path from "node:path"
-import * as Address from "../src/Address.js"
-import * as Client from "../src/Client.js"
-import type { Connection } from "../src/Connection.js"
-import * as Server from "../src/Server.js"
-import { peersDir, readAll, spawn, tempDir, timed } from "./peers/support.js"
+import * as Address from "../../src/Address.js"
+import * as Client from "../../src/Client.js"
+import type { Connection } from "../../src/Connection.js"
+import * as Server from "../../src/Server.js"
+import { peersDir, readAll, spawn, tempDir, timed } from "../peers/support.js"
 
 const echoHandler = (conn: Connection) => conn.read.pipe(Stream.run(conn.sink))
 

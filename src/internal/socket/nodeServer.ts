@@ -5,13 +5,13 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
-import type { Address, UnixAddress } from "../Address.js"
-import * as AddressM from "../Address.js"
+import type { Address, UnixAddress } from "../../Address.js"
+import * as AddressM from "../../Address.js"
 import type { Endpoint } from "./endpoint.js"
 import { makeEndpoint, tcpAddresses } from "./nodeSocket.js"
 import type { Listener, ServeOptions } from "./server.js"
 import { closeTimeoutMillis, millis } from "./server.js"
-import { errorCode, ListenError } from "./socketErrors.js"
+import { errorCode, ListenError } from "./errors.js"
 
 /**
  * Longest `sun_path` the OS accepts, in bytes, without the terminating NUL.

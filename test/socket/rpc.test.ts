@@ -13,10 +13,10 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Path from "node:path"
-import * as Address from "../src/Address.js"
-import * as Client from "../src/Client.js"
-import * as Server from "../src/Server.js"
-import { tempDir } from "./peers/support.js"
+import * as Address from "../../src/Address.js"
+import * as Client from "../../src/Client.js"
+import * as Server from "../../src/Server.js"
+import { tempDir } from "../peers/support.js"
 
 // The point of the platform interop: @effect/rpc runs over effect-net's sockets unchanged.
 class Api extends RpcGroup.make(

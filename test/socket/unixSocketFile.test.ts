@@ -3,10 +3,10 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import * as Path from "node:path"
-import * as Address from "../src/Address.js"
-import * as Client from "../src/Client.js"
-import * as Server from "../src/Server.js"
-import { staleSocketFile, tempDir } from "./peers/support.js"
+import * as Address from "../../src/Address.js"
+import * as Client from "../../src/Client.js"
+import * as Server from "../../src/Server.js"
+import { staleSocketFile, tempDir } from "../peers/support.js"
 
 describe("Unix socket files", () => {
   it.scopedLive("two servers racing to replace one stale socket file: exactly one wins, the other is EADDRINUSE", () =>

@@ -10,10 +10,10 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as fc from "effect/FastCheck"
 import * as Path from "node:path"
-import type { Connection } from "../src/Connection.js"
-import * as Framing from "../src/Framing.js"
-import * as Transport from "../src/Transport.js"
-import { answerAfterTenBytes, readAll, tempDir } from "./peers/support.js"
+import type { Connection } from "../../src/Connection.js"
+import * as Framing from "../../src/Framing.js"
+import * as Transport from "../../src/Transport.js"
+import { answerAfterTenBytes, readAll, tempDir } from "../peers/support.js"
 
 const framer = Framing.lengthPrefixed()
 const text = new TextEncoder()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Stream } from "effect"
-import * as Utf8 from "../src/Utf8.js"
+import * as Utf8 from "../../src/Utf8.js"
 
 const bytes = (...values: Array<number>) => new Uint8Array(values)
 

@@ -1,6 +1,6 @@
 import { type ByteQueue, maxBufferLength } from "./byteQueue.js"
 import { FrameTooLargeError, type FramingError, MalformedFrameError } from "./errors.js"
-import type { SizeHeader } from "./prefixed.js"
+import type { SizeHeader } from "./sized.js"
 
 /** @internal */
 export interface LengthFieldConfig {

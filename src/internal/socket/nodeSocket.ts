@@ -8,12 +8,12 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Net from "node:net"
-import type { Address } from "../Address.js"
-import * as AddressM from "../Address.js"
+import type { Address } from "../../Address.js"
+import * as AddressM from "../../Address.js"
 import type { Endpoint } from "./endpoint.js"
 import { readHighWaterMark } from "./endpoint.js"
-import type { SocketError } from "./socketErrors.js"
-import { errorCode, IdleTimeoutError, ReadError, SocketClosedError, WriteError } from "./socketErrors.js"
+import type { SocketError } from "./errors.js"
+import { errorCode, IdleTimeoutError, ReadError, SocketClosedError, WriteError } from "./errors.js"
 
 /** @internal */
 export interface NodeEndpointOptions {

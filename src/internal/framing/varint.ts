@@ -1,6 +1,6 @@
 import type { ByteQueue } from "./byteQueue.js"
 import { FrameTooLargeError, type FramingError, MalformedFrameError } from "./errors.js"
-import type { SizeHeader } from "./prefixed.js"
+import type { SizeHeader } from "./sized.js"
 
 /** an unsigned 64-bit LEB128 value never needs more */
 const MAX_VARINT_BYTES = 10

@@ -173,7 +173,7 @@ export const utf8 = (size: number | undefined): Leaf<string> => {
       }
       const n = Buffer.byteLength(value, "utf8")
       return size !== undefined && n !== size
-        ? outOfRange(w, `${kind} takes exactly ${size} bytes of UTF-8, the string is ${n}`)
+        ? outOfRange(w, `expected exactly ${size} bytes of UTF-8 for ${kind}, got a string of ${n}`)
         : n
     },
     (w, offset, value) => w.text().write(value, offset, "utf8")

@@ -19,7 +19,7 @@
  * @since 0.2.0
  */
 import * as Data from "effect/Data"
-import * as Either from "effect/Either"
+import type * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import type { Pipeable } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
@@ -523,17 +523,18 @@ export const literal = (bytes: Uint8Array | ReadonlyArray<number>): Field<Uint8A
 /**
  * Fields one after the other, in key order; the value is an object with the
  * same keys. A field that takes the rest of the frame (`bytesRest`,
- * `utf8Rest`, a struct ending in one) must come last, and keys must not be
- * array indices (`"0"`, `"12"`: JavaScript would enumerate them first);
- * either mistake throws `IllegalArgumentException` here, not at decode time.
+ * `utf8Rest`, a struct ending in one) must come last; keys must be neither
+ * array indices (`"0"`, `"12"`: JavaScript would enumerate them first) nor
+ * `"__proto__"`. Each mistake throws `IllegalArgumentException` here, not
+ * at decode time.
  *
  * ```text
  * struct({ type: u8, id: u32be, value: f32le, text: utf8Rest })
- *   +------+-------------+-------------+-----------+
- *   | type | id (BE)     | value (LE)  | text      |
- *   | 01   | 00 00 00 2A | D0 0F 49 40 | 68 69     |
- *   +------+-------------+-------------+-----------+
- *   offset 0  1             5             9
+ *   0      1             5             9      (byte offset)
+ *   +------+-------------+-------------+-------+
+ *   | type | id (BE)     | value (LE)  | text  |
+ *   | 01   | 00 00 00 2A | D0 0F 49 40 | 68 69 |
+ *   +------+-------------+-------------+-------+
  * ```
  *
  * @example
@@ -579,7 +580,7 @@ const codec = <A>(self: Struct<A>): internal.StructCodec<A> => self as internal.
  */
 export const decode = <A>(self: Struct<A>) => {
   const s = codec(self)
-  return (frame: Uint8Array): Either.Either<A, BytesError> => Either.mapLeft(internal.decode(s, frame), toError)
+  return (frame: Uint8Array): Either.Either<A, BytesError> => internal.decode(s, frame, toError)
 }
 
 /**
@@ -602,7 +603,7 @@ export const decode = <A>(self: Struct<A>) => {
  */
 export const encode = <A>(self: Struct<A>) => {
   const s = codec(self)
-  return (value: A): Either.Either<Uint8Array, BytesError> => Either.mapLeft(internal.encode(s, value), toError)
+  return (value: A): Either.Either<Uint8Array, BytesError> => internal.encode(s, value, toError)
 }
 
 /**
@@ -638,9 +639,9 @@ export const schema = <A>(self: Struct<A>): Schema.Schema<A, Uint8Array> => {
   return Schema.transformOrFail(Schema.Uint8ArrayFromSelf, Value, {
     strict: true,
     decode: (frame, _, ast) =>
-      Either.mapLeft(internal.decode(s, frame), (failure) => new ParseResult.Type(ast, frame, toError(failure).message)),
+      internal.decode(s, frame, (failure) => new ParseResult.Type(ast, frame, toError(failure).message)),
     encode: (value, _, ast) =>
-      Either.mapLeft(internal.encode(s, value), (failure) => new ParseResult.Type(ast, value, toError(failure).message))
+      internal.encode(s, value, (failure) => new ParseResult.Type(ast, value, toError(failure).message))
   })
 }
 

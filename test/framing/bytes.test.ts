@@ -197,6 +197,7 @@ describe("Bytes", () => {
 
     it("an array-index key, which JavaScript would enumerate first", () => {
       expect(() => Bytes.struct({ b: Bytes.u8, 1: Bytes.u8 })).toThrow(IllegalArgumentException)
+      expect(() => Bytes.struct({ ["__proto__"]: Bytes.u8 })).toThrow(/__proto__/)
     })
 
     it("a negative or fractional length", () => {

@@ -174,6 +174,9 @@ export class StructCodec<A> extends Codec<A> {
       if (arrayIndex.test(key)) {
         throw new IllegalArgumentException(`Bytes.struct: field name "${key}" is an array index; its order would not be the written one`)
       }
+      if (key === "__proto__") {
+        throw new IllegalArgumentException(`Bytes.struct: a field cannot be named "__proto__" (it would set the value's prototype)`)
+      }
       const fieldSize = this.codecs[i]!.size
       if (fieldSize === undefined && i < this.keys.length - 1) {
         throw new IllegalArgumentException(
@@ -218,25 +221,33 @@ export class StructCodec<A> extends Codec<A> {
 }
 
 /** @internal */
-export const decode = <A>(struct: StructCodec<A>, frame: Uint8Array): Either.Either<A, ErrorData> => {
+export const decode = <A, E>(
+  struct: StructCodec<A>,
+  frame: Uint8Array,
+  onError: (data: ErrorData) => E
+): Either.Either<A, E> => {
   const r = new Reader(frame)
   const value = struct.read(r)
-  if (value === FAIL) return Either.left(toErrorData(r.failure!))
+  if (value === FAIL) return Either.left(onError(toErrorData(r.failure!)))
   if (r.offset < r.length) {
-    return Either.left({
+    return Either.left(onError({
       reason: "TrailingBytes",
       offset: r.offset,
       field: struct.keys[struct.keys.length - 1] ?? "",
       detail: `${r.length - r.offset} bytes left over after the last field`
-    })
+    }))
   }
   return Either.right(value)
 }
 
 /** Check and size the value, then allocate once and write. @internal */
-export const encode = <A>(struct: StructCodec<A>, value: A): Either.Either<Uint8Array, ErrorData> => {
+export const encode = <A, E>(
+  struct: StructCodec<A>,
+  value: A,
+  onError: (data: ErrorData) => E
+): Either.Either<Uint8Array, E> => {
   const w = new Writer()
-  if (!struct.measure(value, w)) return Either.left(toErrorData(w.failure!))
+  if (!struct.measure(value, w)) return Either.left(onError(toErrorData(w.failure!)))
   // every byte is written below, but a pooled Buffer would hand out a view of
   // a shared 8 KiB slab (and the `new DataView(out.buffer)` trap with it)
   w.bytes = new Uint8Array(w.offset)

@@ -46,6 +46,7 @@ export type FieldTypeId = typeof FieldTypeId
  * @category models
  */
 export interface Field<out A> extends Pipeable {
+  /** Marks a field and carries its value type. */
   readonly [FieldTypeId]: { readonly _A: Types.Covariant<A> }
   /** What the field is, as messages name it: `"u32be"`, `"bytes(16)"`, `"struct"`. */
   readonly kind: string

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import { Either, ParseResult, Schema } from "effect"
 import { IllegalArgumentException } from "effect/Cause"
 import * as Bytes from "../../src/Bytes.js"
@@ -18,8 +18,12 @@ describe("Bytes", () => {
   it("the seed's header: [u8 type][u32 BE id][f32 LE value][utf8 text], with inferred field types", () => {
     const got = Bytes.decode(Header)(frame)
     expect(got).toStrictEqual(Either.right({ type: 1, id: 42, value: 1.5, text: "hi" }))
-    const typed: Either.Either<{ readonly type: number; readonly id: number; readonly value: number; readonly text: string }, Bytes.BytesError> = got
-    expect(Either.isRight(typed)).toBe(true)
+    expectTypeOf(got).toEqualTypeOf<
+      Either.Either<{ readonly type: number; readonly id: number; readonly value: number; readonly text: string }, Bytes.BytesError>
+    >()
+    expectTypeOf(Bytes.decode(Bytes.struct({ inner: Bytes.struct({ n: Bytes.u64le }), raw: Bytes.bytes(2) }))).returns.toEqualTypeOf<
+      Either.Either<{ readonly inner: { readonly n: bigint }; readonly raw: Uint8Array }, Bytes.BytesError>
+    >()
     expect(Bytes.encode(Header)({ type: 1, id: 42, value: 1.5, text: "hi" })).toStrictEqual(Either.right(frame))
   })
 

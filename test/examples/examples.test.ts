@@ -54,4 +54,16 @@ describe("examples", () => {
     expect(example.output()).toContain("mallory received: bye: invalid UTF-8 at byte offset 2")
     expect(example.output()).toContain("ana received: bob: still here ✓")
   })
+
+  it("binary-protocol reads and writes byte-order-explicit fields and names the field of a short frame", async () => {
+    const example = start("binary-protocol")
+    expect(await example.exit()).toBe(0)
+    const output = example.output()
+    // the seed's values: writeUInt32BE(0xdeadbeef), writeFloatLE(3.14159), writeBigInt64LE(9007199254740991n)
+    expect(output).toContain("client: sending [de ad be ef d0 0f 49 40 ff ff ff ff ff ff 1f 00")
+    expect(output).toContain(`server: reading 3735928559: 3.141590118408203 (9007199254740991) "boiler °C"`)
+    expect(output).toMatch(/server: rejected \[00 00 00 07 01 02\]: .*offset 4.*"value"/)
+    expect(output).toContain("client: ack id=0xdeadbeef status=0")
+    expect(output).toContain("client: ack id=0x0 status=1")
+  })
 })

@@ -60,7 +60,8 @@ const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true })
 export const msgpackFormat: Format<unknown> = {
   read(frame) {
     try {
-      return unpackr.unpack(frame)
+      // msgpackr caches a `dataView` property on the array it reads: give it a view of its own, not the frame
+      return unpackr.unpack(new Uint8Array(frame.buffer, frame.byteOffset, frame.length))
     } catch (cause) {
       return new MessageDecodeError({ reason: "InvalidMsgPack", frame, cause })
     }

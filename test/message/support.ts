@@ -7,7 +7,7 @@
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type * as FastCheck from "effect/FastCheck"
+import type * as Arbitrary from "effect/Arbitrary"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -17,7 +17,7 @@ import { concat } from "../util/bytes.js"
 /** Characters of 1 to 4 UTF-8 bytes, JSON's escapes and line endings among them. */
 export const tricky = ["a", "\"", "\\", "\n", "\r", "\u0000", "é", "ß", "中", "€", "😀", "𝄞", "\u{10FFFF}", "\uFEFF"]
 
-const text = (fc: typeof FastCheck): FastCheck.Arbitrary<string> =>
+const text: Arbitrary.LazyArbitrary<string> = (fc) =>
   fc.array(fc.oneof(fc.constantFrom(...tricky), fc.string({ unit: "binary", maxLength: 4 })), { maxLength: 12 })
     .map((parts) => parts.join(""))
 

@@ -92,6 +92,12 @@ type Step<O, E, R> = Either.Either<O, E> | Effect.Effect<O, E, R> | undefined
 const ran = <A, E, R>(effect: Effect.Effect<A, E, R>): Either.Either<A, E> | undefined =>
   Either.isEither(effect) ? effect as Either.Either<A, E> : undefined
 
+const decodeSchemaError = (frame: Uint8Array, issue: ParseResult.ParseIssue) =>
+  new MessageDecodeError({ reason: "Schema", frame, cause: new ParseResult.ParseError({ issue }) })
+
+const encodeSchemaError = (issue: ParseResult.ParseIssue) =>
+  new MessageEncodeError({ reason: "Schema", cause: new ParseResult.ParseError({ issue }) })
+
 /**
  * A codec is a framer plus a step per frame (decode) or per value (encode).
  *
@@ -112,12 +118,10 @@ export const make = <A, I, R>(
     if (skipEmpty && frame.length === 0) return undefined
     const value = format.read(frame)
     if (value instanceof MessageDecodeError) return Either.left(value)
-    const schemaError = (issue: ParseResult.ParseIssue) =>
-      new MessageDecodeError({ reason: "Schema", frame, cause: new ParseResult.ParseError({ issue }) })
     const parsed = parse(value)
     const done = ran(parsed)
-    if (done === undefined) return Effect.mapError(parsed, schemaError)
-    return Either.isRight(done) ? done as Either.Either<A, never> : Either.left(schemaError(done.left))
+    if (done === undefined) return Effect.mapError(parsed, (issue) => decodeSchemaError(frame, issue))
+    return Either.isRight(done) ? done as Either.Either<A, never> : Either.left(decodeSchemaError(frame, done.left))
   }
 
   const writeFrame = (value: I): Either.Either<Uint8Array, MessageEncodeError | FramingError> => {
@@ -129,12 +133,10 @@ export const make = <A, I, R>(
     MessageEncodeError | FramingError,
     R
   > => {
-    const schemaError = (issue: ParseResult.ParseIssue) =>
-      new MessageEncodeError({ reason: "Schema", cause: new ParseResult.ParseError({ issue }) })
     const encoded = unparse(message)
     const done = ran(encoded)
-    if (done === undefined) return Effect.flatMap(Effect.mapError(encoded, schemaError), writeFrame)
-    return Either.isRight(done) ? writeFrame(done.right) : Either.left(schemaError(done.left))
+    if (done === undefined) return Effect.flatMap(Effect.mapError(encoded, encodeSchemaError), writeFrame)
+    return Either.isRight(done) ? writeFrame(done.right) : Either.left(encodeSchemaError(done.left))
   }
 
   return {

@@ -10,7 +10,7 @@ import { Chunk, Console, Effect, Either, Stream } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Framing, Transport, Utf8 } from "../src/index.js"
+import { Framing, Transport, Utf8 } from "effect-net"
 
 const lines = Framing.lines({ maxFrameLength: 1024 })
 

@@ -4,6 +4,11 @@
 export * as Address from "./Address.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as Bytes from "./Bytes.js"
+
+/**
  * @since 0.1.0
  */
 export * as Client from "./Client.js"

@@ -24,6 +24,11 @@ export * as Connection from "./Connection.js"
 export * as Framing from "./Framing.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as Message from "./Message.js"
+
+/**
  * @since 0.1.0
  */
 export * as Server from "./Server.js"

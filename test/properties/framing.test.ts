@@ -53,7 +53,7 @@ const lengthPrefixed = (options: Framing.LengthPrefixedOptions): Case => {
     exact: strip >= headerEnd,
     truncated: (wire, received) =>
       received >= headerEnd
-        ? new TruncatedFrameError({ received, expected: wire.length })
+        ? new TruncatedFrameError({ received, expected: wire.length, headerLength: headerEnd })
         : new TruncatedFrameError({ received })
   }
 }
@@ -68,7 +68,7 @@ const varint: Case = {
   exact: true,
   truncated: (wire, received) =>
     received >= varintLength(wire)
-      ? new TruncatedFrameError({ received, expected: wire.length })
+      ? new TruncatedFrameError({ received, expected: wire.length, headerLength: varintLength(wire) })
       : new TruncatedFrameError({ received })
 }
 
@@ -78,7 +78,7 @@ const fixedLength = (size: number): Case => ({
   frame: fc.uint8Array({ minLength: size, maxLength: size }),
   decoded: (frame) => frame,
   exact: true,
-  truncated: (_, received) => new TruncatedFrameError({ received, expected: size })
+  truncated: (_, received) => new TruncatedFrameError({ received, expected: size, headerLength: 0 })
 })
 
 const delimited = (delimiter: string): Case => ({

@@ -262,7 +262,8 @@ export type DelimiterSearch = queue.DelimiterSearch
  * the same Stream adapter and chunking guarantees as the built-in framers
  * (which are made with it too). For protocols whose framing switches
  * mid-stream: Redis RESP, HTTP/1.1 head then body, memcached text lines then
- * data blocks.
+ * data blocks. Give the output and error types explicitly when `push` and
+ * `end` return different errors (TypeScript infers one of them, not the union).
  *
  * @example
  * ```ts
@@ -271,7 +272,7 @@ export type DelimiterSearch = queue.DelimiterSearch
  * // "<length as ASCII digits>:<bytes>," -- netstrings, e.g. "5:hello,"
  * const comma = 0x2c
  *
- * const netstrings = Framing.make({
+ * const netstrings = Framing.make<Uint8Array, Framing.FramingError>({
  *   decoder: () => {
  *     const queue = new Framing.ByteQueue()
  *     const digits = queue.search(":")

@@ -11,7 +11,7 @@ import { bytes, decode, encodeStream, latin1 } from "../util/bytes.js"
 
 // The worked example of Framing.make's JSDoc, verbatim: netstrings, "5:hello,".
 const comma = 0x2c
-const netstrings = Framing.make({
+const netstrings = Framing.make<Uint8Array, Framing.FramingError>({
   decoder: () => {
     const queue = new Framing.ByteQueue()
     const digits = queue.search(":")

@@ -173,16 +173,38 @@ export const prefixesTruncate: <O, E>(
 ) => Check<{ readonly frames: Array<O>; readonly end: number; readonly cuts: Cuts }> = internal.prefixesTruncate
 
 /**
- * Garbage in: decoding never throws or dies, ends in frames or a tagged
- * error (`_tag`), and gives the same frames and error however the garbage is
- * cut.
+ * Options of `garbageIsTyped`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface GarbageOptions {
+  /**
+   * The bytes to feed the decoder; default `garbage`.
+   *
+   * @since 0.2.0
+   */
+  readonly garbage?: FastCheck.Arbitrary<Uint8Array> | undefined
+  /**
+   * Whether a failure is one the framer is meant to fail with; default: any
+   * tagged error (an object with a string `_tag`).
+   *
+   * @since 0.2.0
+   */
+  readonly isError?: ((error: unknown) => boolean) | undefined
+}
+
+/**
+ * Garbage in: decoding never throws or dies, ends in frames or an expected
+ * error (by default any tagged error), and gives the same frames and error
+ * however the garbage is cut.
  *
  * @since 0.2.0
  * @category checks
  */
 export const garbageIsTyped: <O, E>(
   framer: Framer<O, E>,
-  bytes?: FastCheck.Arbitrary<Uint8Array>
+  options?: GarbageOptions
 ) => Check<{ readonly bytes: Uint8Array; readonly cuts: Cuts }> = internal.garbageIsTyped
 
 /**

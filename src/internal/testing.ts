@@ -5,7 +5,7 @@ import * as Equal from "effect/Equal"
 import * as fc from "effect/FastCheck"
 import * as Stream from "effect/Stream"
 import type { Framer } from "../Framing.js"
-import type { Check, CheckOptions, Cuts } from "../testing.js"
+import type { Check, CheckOptions, Cuts, GarbageOptions } from "../testing.js"
 
 /** Cut points: often a few, sometimes many (down to empty chunks), sometimes one byte per chunk. */
 export const cutPoints: fc.Arbitrary<Cuts> = fc.oneof(
@@ -67,7 +67,8 @@ interface Decoded<O, E> {
  */
 const decodeAll = <O, E>(framer: Framer<O, E>, chunks: ReadonlyArray<Uint8Array>): Decoded<O, E> =>
   Effect.runSync(
-    framer.decode(Stream.fromIterable(chunks)).pipe(
+    // one pull per chunk, as a socket delivers its reads: the decoder's state must survive between pulls
+    framer.decode(Stream.fromChunks(...chunks.map(Chunk.of))).pipe(
       Stream.either,
       Stream.runCollect,
       Effect.map((items) => {
@@ -172,13 +173,15 @@ export const prefixesTruncate = <O, E>(
   })
 }
 
-export const garbageIsTyped = <O, E>(framer: Framer<O, E>, bytes: fc.Arbitrary<Uint8Array> = garbage) =>
-  toCheck(fc.record({ bytes, cuts: cutPoints }), ({ bytes, cuts }) => {
+export const garbageIsTyped = <O, E>(framer: Framer<O, E>, options: GarbageOptions = {}) => {
+  const isError = options.isError ?? ((error: unknown) => isTagged(error))
+  return toCheck(fc.record({ bytes: options.garbage ?? garbage, cuts: cutPoints }), ({ bytes, cuts }) => {
     const whole = decodeAll(framer, [bytes])
-    if (whole.error !== undefined && !isTagged(whole.error)) fail("an error that is no tagged error", whole.error, "{ _tag }")
+    if (whole.error !== undefined && !isError(whole.error)) fail("an error of an unexpected type", whole.error, "an error")
     const rechunked = decodeAll(framer, cutAt(bytes, cuts))
     if (!equivalent(rechunked, whole)) fail("the same bytes cut into chunks decoded differently", rechunked, whole)
   })
+}
 
 const isTagged = (u: unknown, tag?: string): u is { readonly _tag: string } =>
   typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string" && (tag === undefined || u._tag === tag)

@@ -89,7 +89,7 @@ const encodable = <O, E>(framer: Framer<O, E>, frames: ReadonlyArray<O>) =>
     return Either.isRight(wire) ? [{ frame, wire: wire.right }] : []
   })
 
-const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
+export const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
   const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0))
   let at = 0
   for (const part of parts) {

@@ -9,6 +9,7 @@ import * as Either from "effect/Either"
 import * as fc from "effect/FastCheck"
 import * as Stream from "effect/Stream"
 import type { Framer, FramingError } from "../../src/Framing.js"
+import { concat } from "../../src/internal/testing.js"
 
 /** Bytes from latin1 strings (one char, one byte: "\x00\x09abc"), byte arrays and Uint8Arrays, concatenated. */
 export const bytes = (...parts: ReadonlyArray<string | ReadonlyArray<number> | Uint8Array>): Uint8Array =>
@@ -27,15 +28,7 @@ export const int32 = (value: number): Uint8Array => {
 /** Bytes 0, 1, ..., n - 1, like Netty's `for (i < n) buf.writeByte(i)`. */
 export const counting = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => i % 256)
 
-export const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
-}
+export { concat }
 
 // cutting a wire into chunks is the public testing helper's, written once
 export { cutAt, type Cuts } from "../../src/testing.js"

@@ -1,84 +1,336 @@
 /**
  * Pure byte-stream framing: turn a byte stream cut anywhere into frames, and
  * frames back into bytes. Decoders are synchronous state machines lifted into
- * Stream pipelines; their output never depends on how the input was chunked.
+ * Stream pipelines by `make`; their output never depends on how the input was
+ * chunked. The built-in framers are made with `make` too, so a custom framer
+ * gets the same adapter, guarantees and property tests (`effect-net/testing`).
  *
  * @since 0.1.0
  */
-import { IllegalArgumentException } from "effect/Cause"
+import * as Data from "effect/Data"
 import type * as Either from "effect/Either"
 import type * as Stream from "effect/Stream"
+import * as queue from "./internal/framing/byteQueue.js"
 import { DelimiterDecoder, encodeFrame as encodeDelimited } from "./internal/framing/delimiter.js"
-import * as errors from "./internal/framing/errors.js"
-import * as internal from "./internal/framing/framer.js"
 import { encodeFrame as encodeFixed, FixedHeader } from "./internal/framing/fixed.js"
+import * as internal from "./internal/framing/framer.js"
 import { encodeFrame as encodeLengthField, LengthFieldHeader } from "./internal/framing/lengthField.js"
-import { maxBufferLength } from "./internal/framing/byteQueue.js"
+import * as options_ from "./internal/framing/options.js"
 import { SizedDecoder } from "./internal/framing/sized.js"
 import { encodeFrame as encodeVarint, VarintHeader } from "./internal/framing/varint.js"
 
+// ---------------------------------------------------------------------------
+// errors
+// ---------------------------------------------------------------------------
+
 /**
- * Turns a byte stream into frames and frames back into bytes.
+ * The stream ended inside a frame.
+ *
+ * ```text
+ * lengthPrefixed({ lengthFieldLength: 2 }), the stream ends after 5 bytes:
+ *   +--------+-------+ - - - - - - - +
+ *   | 00 0C  | "HEL" |  (9 missing)  |   received 5, expected 14, headerLength 2:
+ *   +--------+-------+ - - - - - - - +   3 of 12 body bytes
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TruncatedFrameError extends Data.TaggedError("TruncatedFrameError")<{
+  /**
+   * Bytes of the unfinished frame that arrived, on the wire (header included).
+   *
+   * @since 0.1.0
+   */
+  readonly received: number
+  /**
+   * The frame's size on the wire, header included, when its header had been
+   * read; absent when the stream ended before the size was known (inside a
+   * header, or before a delimiter).
+   *
+   * @since 0.1.0
+   */
+  readonly expected?: number | undefined
+  /**
+   * The size of the frame's header (the bytes before its body), when it had
+   * been read: the body's share of `received` and `expected` is what is left.
+   *
+   * @since 0.2.0
+   */
+  readonly headerLength?: number | undefined
+}> {
+  /**
+   * Body bytes that arrived, when the header had been read.
+   *
+   * @since 0.2.0
+   */
+  get bodyReceived(): number | undefined {
+    return this.headerLength === undefined ? undefined : this.received - this.headerLength
+  }
+
+  /**
+   * Body bytes the header announced, when it had been read.
+   *
+   * @since 0.2.0
+   */
+  get bodyExpected(): number | undefined {
+    return this.headerLength === undefined || this.expected === undefined
+      ? undefined
+      : this.expected - this.headerLength
+  }
+
+  /** @since 0.1.0 */
+  override get message(): string {
+    if (this.expected === undefined) return `stream ended inside a frame: ${this.received} bytes left over`
+    if (this.headerLength === undefined) {
+      return `stream ended inside a frame: ${this.received} of ${this.expected} bytes received`
+    }
+    return `stream ended inside a frame: ${this.bodyReceived} of ${this.bodyExpected} body bytes received ` +
+      `(${this.received} of ${this.expected} bytes on the wire, with a ${this.headerLength}-byte header)`
+  }
+}
+
+/**
+ * A frame longer than `maxFrameLength`: decoding it, or encoding it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class FrameTooLargeError extends Data.TaggedError("FrameTooLargeError")<{
+  /**
+   * The frame's length as it would be emitted (after stripping, delimiter
+   * excluded). For `delimited` and `lines`, whose frames are rejected before
+   * their end arrives, it is `maxFrameLength + 1` whatever the frame's real
+   * length, so the error does not depend on how the input was chunked.
+   *
+   * @since 0.1.0
+   */
+  readonly length: number
+  /**
+   * The framer's limit.
+   *
+   * @since 0.1.0
+   */
+  readonly maxFrameLength: number
+}> {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `frame of ${this.length} bytes exceeds maxFrameLength (${this.maxFrameLength})`
+  }
+}
+
+/**
+ * A length that cannot be right (negative after adjustment, a varint longer
+ * than 10 bytes), or a frame that cannot be encoded (it contains the
+ * delimiter, its length does not fit the length field).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MalformedFrameError extends Data.TaggedError("MalformedFrameError")<{
+  /**
+   * What is wrong, in words.
+   *
+   * @since 0.1.0
+   */
+  readonly reason: string
+}> {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `malformed frame: ${this.reason}`
+  }
+}
+
+/**
+ * Every way a built-in framer can fail.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type FramingError = TruncatedFrameError | FrameTooLargeError | MalformedFrameError
+
+// ---------------------------------------------------------------------------
+// models
+// ---------------------------------------------------------------------------
+
+/**
+ * Turns a byte stream into frames and frames back into bytes. `O` is what a
+ * frame decodes to (bytes for the built-in framers), `E` how it fails.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Framer {
-  /** Bytes in any chunking -> one element per frame. */
-  readonly decode: <E, R>(self: Stream.Stream<Uint8Array, E, R>) => Stream.Stream<Uint8Array, E | FramingError, R>
-  /** One element per frame -> wire bytes. */
-  readonly encode: <E, R>(self: Stream.Stream<Uint8Array, E, R>) => Stream.Stream<Uint8Array, E | FramingError, R>
-  /** One frame -> its wire bytes, without Effect. */
-  readonly encodeFrame: (frame: Uint8Array) => Either.Either<Uint8Array, FramingError>
+export interface Framer<O = Uint8Array, E = FramingError> {
+  /**
+   * Bytes in any chunking -> one element per frame. Frames decoded before an
+   * error are emitted before it.
+   *
+   * @since 0.1.0
+   */
+  readonly decode: <E2, R>(self: Stream.Stream<Uint8Array, E2, R>) => Stream.Stream<O, E2 | E, R>
+  /**
+   * One element per frame -> wire bytes (one element per frame).
+   *
+   * @since 0.1.0
+   */
+  readonly encode: <E2, R>(self: Stream.Stream<O, E2, R>) => Stream.Stream<Uint8Array, E2 | E, R>
+  /**
+   * One frame -> its wire bytes, without Effect.
+   *
+   * @since 0.1.0
+   */
+  readonly encodeFrame: (frame: O) => Either.Either<Uint8Array, E>
 }
 
 /**
- * The stream ended inside a frame. `expected` is the frame's size on the wire
- * when its header had been read.
+ * A decoder state machine, as in tokio-util's `Decoder`: synchronous, it
+ * knows nothing of Effect or I/O. `make` runs it over a whole Stream chunk in
+ * a plain loop, one Effect step per pull and none per frame. Keep pending
+ * bytes in a `ByteQueue` so that the work stays linear in the input.
  *
- * @since 0.1.0
- * @category errors
+ * @since 0.2.0
+ * @category models
  */
-export const TruncatedFrameError = errors.TruncatedFrameError
-/**
- * @since 0.1.0
- * @category errors
- */
-export type TruncatedFrameError = errors.TruncatedFrameError
+export interface FrameDecoder<O = Uint8Array, E = FramingError> {
+  /**
+   * Take one input chunk (any size, empty included: the peer chose where it
+   * ends); append the outputs it completes to `out`; return an error to stop
+   * the stream (the outputs appended before it are still emitted).
+   *
+   * @since 0.2.0
+   */
+  push(chunk: Uint8Array, out: Array<O>): E | undefined
+  /**
+   * End of input: leftovers become an error (usually a `TruncatedFrameError`)
+   * or, where the protocol says so, a last output.
+   *
+   * @since 0.2.0
+   */
+  end(out: Array<O>): E | undefined
+}
 
 /**
- * A frame longer than `maxFrameLength`. For `delimited` and `lines`, whose
- * frames are rejected before their end arrives, `length` is
- * `maxFrameLength + 1`.
+ * What `make` builds a framer from.
  *
- * @since 0.1.0
- * @category errors
+ * @since 0.2.0
+ * @category models
  */
-export const FrameTooLargeError = errors.FrameTooLargeError
-/**
- * @since 0.1.0
- * @category errors
- */
-export type FrameTooLargeError = errors.FrameTooLargeError
+export interface MakeOptions<O, E> {
+  /**
+   * A fresh decoder: one is made for every stream `decode` runs over.
+   *
+   * @since 0.2.0
+   */
+  readonly decoder: () => FrameDecoder<O, E>
+  /**
+   * One frame to its wire bytes, or the error saying why it cannot be sent.
+   * Nothing of a refused frame is written.
+   *
+   * @since 0.2.0
+   */
+  readonly encode: (frame: O) => Uint8Array | E
+}
 
 /**
- * A length that cannot be right, or a frame that cannot be encoded.
+ * Pending input bytes, as the chunks they arrived in: `push`, `length`,
+ * `byteAt`, `readUInt` (a header that spans chunks), `take` (a view when the
+ * bytes lie in one chunk, else one copy), `takeAfter`, `skip`, and `search`
+ * (a resumable delimiter search). Nothing is re-concatenated, so a decoder
+ * built on it is linear in its input. The built-in framers use it.
  *
- * @since 0.1.0
- * @category errors
+ * @since 0.2.0
+ * @category constructors
  */
-export const MalformedFrameError = errors.MalformedFrameError
-/**
- * @since 0.1.0
- * @category errors
- */
-export type MalformedFrameError = errors.MalformedFrameError
+export const ByteQueue: typeof queue.ByteQueue = queue.ByteQueue
 
 /**
- * @since 0.1.0
- * @category errors
+ * @since 0.2.0
+ * @category models
  */
-export type FramingError = errors.FramingError
+export type ByteQueue = queue.ByteQueue
+
+/**
+ * A resumable delimiter search over a `ByteQueue` (`queue.search(delimiter)`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type DelimiterSearch = queue.DelimiterSearch
+
+/**
+ * Lift a decoder state machine and a per-frame encoder into a `Framer`, with
+ * the same Stream adapter and chunking guarantees as the built-in framers
+ * (which are made with it too). For protocols whose framing switches
+ * mid-stream: Redis RESP, HTTP/1.1 head then body, memcached text lines then
+ * data blocks. Give the output and error types explicitly when `push` and
+ * `end` return different errors (TypeScript infers one of them, not the union).
+ *
+ * @example
+ * ```ts
+ * import { Framing } from "effect-net"
+ *
+ * // "<length as ASCII digits>:<bytes>," -- netstrings, e.g. "5:hello,"
+ * const comma = 0x2c
+ *
+ * const netstrings = Framing.make<Uint8Array, Framing.FramingError>({
+ *   decoder: () => {
+ *     const queue = new Framing.ByteQueue()
+ *     const digits = queue.search(":")
+ *     let size = -1 // body length, once the header is read
+ *     let header = 0
+ *     return {
+ *       push(chunk, out) {
+ *         queue.push(chunk)
+ *         for (;;) {
+ *           if (size < 0) {
+ *             const at = digits.next()
+ *             if (at < 0) {
+ *               return queue.length > 8 ? new Framing.MalformedFrameError({ reason: "header too long" }) : undefined
+ *             }
+ *             const text = new TextDecoder().decode(queue.take(at))
+ *             if (!/^\d{1,7}$/.test(text)) return new Framing.MalformedFrameError({ reason: `bad length ${text}` })
+ *             queue.skip(1)
+ *             size = Number(text)
+ *             header = at + 1
+ *           }
+ *           if (queue.length < size + 1) return undefined
+ *           out.push(queue.take(size))
+ *           if (queue.byteAt(0) !== comma) return new Framing.MalformedFrameError({ reason: "missing ','" })
+ *           queue.skip(1)
+ *           size = -1
+ *         }
+ *       },
+ *       end: () =>
+ *         size >= 0
+ *           ? new Framing.TruncatedFrameError({
+ *             received: header + queue.length,
+ *             expected: header + size + 1,
+ *             headerLength: header
+ *           })
+ *           : queue.length > 0
+ *           ? new Framing.TruncatedFrameError({ received: queue.length })
+ *           : undefined
+ *     }
+ *   },
+ *   encode: (frame: Uint8Array) => {
+ *     const header = new TextEncoder().encode(`${frame.length}:`)
+ *     const wire = new Uint8Array(header.length + frame.length + 1)
+ *     wire.set(header, 0)
+ *     wire.set(frame, header.length)
+ *     wire[wire.length - 1] = comma
+ *     return wire
+ *   }
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make: <O, E>(options: MakeOptions<O, E>) => Framer<O, E> = internal.make
+
+// ---------------------------------------------------------------------------
+// built-in framers
+// ---------------------------------------------------------------------------
 
 /**
  * The default `maxFrameLength` of every framer: 8 MiB.
@@ -86,7 +338,7 @@ export type FramingError = errors.FramingError
  * @since 0.1.0
  * @category constants
  */
-export const defaultMaxFrameLength = 8 * 1024 * 1024
+export const defaultMaxFrameLength: number = options_.defaultMaxFrameLength
 
 /**
  * What to do with a frame longer than `maxFrameLength`: fail the stream
@@ -98,23 +350,89 @@ export const defaultMaxFrameLength = 8 * 1024 * 1024
 export type OnOversize = "fail" | "skip"
 
 /**
+ * Options of `lengthPrefixed`, with the semantics of Netty's
+ * `LengthFieldBasedFrameDecoder`.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface LengthPrefixedOptions {
-  /** bytes before the length field; default 0 */
-  readonly lengthFieldOffset?: number
-  /** default 4 */
-  readonly lengthFieldLength?: 1 | 2 | 3 | 4 | 8
-  /** default "big" */
-  readonly byteOrder?: "big" | "little"
-  /** added to the field's value to give the number of bytes after the length field; default 0 */
-  readonly lengthAdjustment?: number
-  /** bytes removed from the front of each emitted frame; default: the whole header */
-  readonly initialBytesToStrip?: number
-  /** the longest frame ever emitted (after stripping); default 8 MiB */
-  readonly maxFrameLength?: number
-  readonly onOversize?: OnOversize
+  /**
+   * Bytes before the length field (0 to 2^31 - 1); default 0.
+   *
+   * ```text
+   * lengthFieldOffset: 2, lengthFieldLength: 3, initialBytesToStrip: 0
+   *   +--------+----------+----------------+      +--------+----------+----------------+
+   *   | CA FE  | 00 00 0C | "HELLO, WORLD" | ---> | CA FE  | 00 00 0C | "HELLO, WORLD" |
+   *   +--------+----------+----------------+      +--------+----------+----------------+
+   * ```
+   *
+   * @since 0.1.0
+   */
+  readonly lengthFieldOffset?: number | undefined
+  /**
+   * Size of the length field in bytes, an unsigned integer: 1, 2, 3, 4 or 8; default 4.
+   *
+   * @since 0.1.0
+   */
+  readonly lengthFieldLength?: 1 | 2 | 3 | 4 | 8 | undefined
+  /**
+   * Byte order of the length field; default `"big"` (network order).
+   *
+   * ```text
+   * lengthFieldLength: 2, byteOrder: "little"
+   *   +--------+----------------+        +----------------+
+   *   | 0C 00  | "HELLO, WORLD" |  --->  | "HELLO, WORLD" |
+   *   +--------+----------------+        +----------------+
+   * ```
+   *
+   * @since 0.1.0
+   */
+  readonly byteOrder?: "big" | "little" | undefined
+  /**
+   * Added to the field's value to give the number of bytes that follow the
+   * length field (-2^31 to 2^31 - 1); default 0. Negative when the length
+   * counts the header too:
+   *
+   * ```text
+   * lengthFieldLength: 2, lengthAdjustment: -2, initialBytesToStrip: 0
+   *   +--------+----------------+        +--------+----------------+
+   *   | 00 0E  | "HELLO, WORLD" |  --->  | 00 0E  | "HELLO, WORLD" |
+   *   +--------+----------------+        +--------+----------------+
+   * ```
+   *
+   * @since 0.1.0
+   */
+  readonly lengthAdjustment?: number | undefined
+  /**
+   * Bytes removed from the front of each emitted frame (0 to 2^31 - 1);
+   * default `lengthFieldOffset + lengthFieldLength`, the whole header.
+   *
+   * ```text
+   * lengthFieldOffset: 1, lengthFieldLength: 2, initialBytesToStrip: 3
+   *   +------+--------+----------------+      +----------------+
+   *   | CA   | 00 0C  | "HELLO, WORLD" | ---> | "HELLO, WORLD" |
+   *   +------+--------+----------------+      +----------------+
+   * ```
+   *
+   * @since 0.1.0
+   */
+  readonly initialBytesToStrip?: number | undefined
+  /**
+   * The longest frame ever emitted (after stripping); default 8 MiB.
+   * Checked when the header is read, before any body byte is buffered.
+   * `Infinity` means Node's largest buffer.
+   *
+   * @since 0.1.0
+   */
+  readonly maxFrameLength?: number | undefined
+  /**
+   * A frame over `maxFrameLength`: fail with `FrameTooLargeError` (default)
+   * or skip it, unbuffered, and go on.
+   *
+   * @since 0.1.0
+   */
+  readonly onOversize?: OnOversize | undefined
 }
 
 /**
@@ -128,16 +446,14 @@ export interface LengthPrefixedOptions {
  *   +--------+----------------+        +----------------+
  *   | 00 0C  | "HELLO, WORLD" |  --->  | "HELLO, WORLD" |
  *   +--------+----------------+        +----------------+
+ * ```
  *
- * lengthFieldOffset: 2, lengthFieldLength: 3, initialBytesToStrip: 0
- *   +--------+----------+----------------+      +--------+----------+----------------+
- *   | CA FE  | 00 00 0C | "HELLO, WORLD" | ---> | CA FE  | 00 00 0C | "HELLO, WORLD" |
- *   +--------+----------+----------------+      +--------+----------+----------------+
+ * @example
+ * ```ts
+ * import { Framing } from "effect-net"
  *
- * lengthFieldLength: 2, lengthAdjustment: -2 (the length counts itself), initialBytesToStrip: 0
- *   +--------+----------------+        +--------+----------------+
- *   | 00 0E  | "HELLO, WORLD" |  --->  | 00 0E  | "HELLO, WORLD" |
- *   +--------+----------------+        +--------+----------------+
+ * const framer = Framing.lengthPrefixed({ lengthFieldLength: 2 })
+ * framer.encodeFrame(new TextEncoder().encode("HELLO, WORLD")) // Right(00 0C "HELLO, WORLD")
  * ```
  *
  * @since 0.1.0
@@ -145,37 +461,46 @@ export interface LengthPrefixedOptions {
  */
 export const lengthPrefixed = (options: LengthPrefixedOptions = {}): Framer => {
   const lengthFieldOffset = options.lengthFieldOffset ?? 0
-  const lengthFieldLength = options.lengthFieldLength ?? 4
+  const lengthFieldLength = options_.requireFieldLength(options.lengthFieldLength ?? 4)
   const config = {
     lengthFieldOffset,
     lengthFieldLength,
-    littleEndian: oneOf("byteOrder", options.byteOrder, ["big", "little"]) === "little",
+    littleEndian: options_.oneOf("byteOrder", options.byteOrder, ["big", "little"]) === "little",
     lengthAdjustment: options.lengthAdjustment ?? 0,
     initialBytesToStrip: options.initialBytesToStrip ?? lengthFieldOffset + lengthFieldLength,
-    maxFrameLength: limit(options.maxFrameLength)
+    maxFrameLength: options_.limit(options.maxFrameLength)
   }
-  // Netty's ranges (Java ints): they also keep every length computation exact in a double
-  requireInt32("lengthFieldOffset", config.lengthFieldOffset, 0)
-  requireInt32("initialBytesToStrip", config.initialBytesToStrip, 0)
-  requireInt32("lengthAdjustment", config.lengthAdjustment, -(2 ** 31))
-  if (![1, 2, 3, 4, 8].includes(lengthFieldLength)) {
-    throw new IllegalArgumentException(`lengthFieldLength must be 1, 2, 3, 4 or 8, got ${lengthFieldLength}`)
-  }
-  const sized = { maxFrameLength: config.maxFrameLength, skipOversize: skips(options.onOversize) }
-  return internal.make(
-    () => new SizedDecoder(new LengthFieldHeader(config), sized),
-    encodeLengthField(config)
-  )
+  options_.requireInt32("lengthFieldOffset", config.lengthFieldOffset, 0)
+  options_.requireInt32("initialBytesToStrip", config.initialBytesToStrip, 0)
+  options_.requireInt32("lengthAdjustment", config.lengthAdjustment, -(2 ** 31))
+  const sized = { maxFrameLength: config.maxFrameLength, skipOversize: options_.skips(options.onOversize) }
+  return make({
+    decoder: () => new SizedDecoder(new LengthFieldHeader(config), sized),
+    encode: encodeLengthField(config)
+  })
 }
 
 /**
+ * Options of `varint`.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface VarintOptions {
-  /** the longest frame body; default 8 MiB */
-  readonly maxFrameLength?: number
-  readonly onOversize?: OnOversize
+  /**
+   * The longest frame body; default 8 MiB. Checked as soon as the varint is
+   * read. `Infinity` means Node's largest buffer.
+   *
+   * @since 0.1.0
+   */
+  readonly maxFrameLength?: number | undefined
+  /**
+   * A frame over `maxFrameLength`: fail with `FrameTooLargeError` (default)
+   * or skip it, unbuffered, and go on.
+   *
+   * @since 0.1.0
+   */
+  readonly onOversize?: OnOversize | undefined
 }
 
 /**
@@ -193,23 +518,74 @@ export interface VarintOptions {
  * @category constructors
  */
 export const varint = (options: VarintOptions = {}): Framer => {
-  const maxFrameLength = limit(options.maxFrameLength)
-  const sized = { maxFrameLength, skipOversize: skips(options.onOversize) }
-  return internal.make(() => new SizedDecoder(new VarintHeader(), sized), encodeVarint(maxFrameLength))
+  const maxFrameLength = options_.limit(options.maxFrameLength)
+  const sized = { maxFrameLength, skipOversize: options_.skips(options.onOversize) }
+  return make({
+    decoder: () => new SizedDecoder(new VarintHeader(), sized),
+    encode: encodeVarint(maxFrameLength)
+  })
 }
 
 /**
+ * Options of `lines`, and (with a `delimiter`) of `delimited`.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface DelimitedOptions {
-  /** any non-empty byte sequence; a string is taken as UTF-8 */
+export interface LinesOptions {
+  /**
+   * The longest frame, delimiter (line ending) excluded; default 8 MiB. A
+   * frame is known to be too long once more bytes than that have arrived that
+   * cannot be part of a delimiter. `Infinity` means Node's largest buffer.
+   *
+   * @since 0.1.0
+   */
+  readonly maxFrameLength?: number | undefined
+  /**
+   * A frame over `maxFrameLength`: fail with `FrameTooLargeError` (default)
+   * or drop its bytes as they arrive, up to its delimiter, and go on.
+   *
+   * @since 0.1.0
+   */
+  readonly onOversize?: OnOversize | undefined
+  /**
+   * What the bytes after the last delimiter become at end of stream: a
+   * `TruncatedFrameError` (default, false) or a final frame (true).
+   *
+   * ```text
+   * delimiter: "\0", emitTrailing: true
+   *   +-----------+-------+        +-------+-------+
+   *   | "ABC" 00  | "DEF" |  --->  | "ABC" | "DEF" |
+   *   +-----------+-------+        +-------+-------+
+   * ```
+   *
+   * @since 0.1.0
+   */
+  readonly emitTrailing?: boolean | undefined
+}
+
+/**
+ * Options of `delimited`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DelimitedOptions extends LinesOptions {
+  /**
+   * Where each frame ends: any non-empty byte sequence, of any length; a
+   * string is taken as UTF-8. It is removed from decoded frames and appended
+   * to encoded ones.
+   *
+   * ```text
+   * delimiter: "\r\n"
+   *   +-------------------------+        +-------+-------+
+   *   | "ABC" 0D 0A "DEF" 0D 0A |  --->  | "ABC" | "DEF" |
+   *   +-------------------------+        +-------+-------+
+   * ```
+   *
+   * @since 0.1.0
+   */
   readonly delimiter: Uint8Array | string
-  /** the longest frame, delimiter excluded; default 8 MiB */
-  readonly maxFrameLength?: number
-  readonly onOversize?: OnOversize
-  /** emit bytes after the last delimiter as a final frame instead of failing; default false */
-  readonly emitTrailing?: boolean
 }
 
 /**
@@ -218,9 +594,9 @@ export interface DelimitedOptions {
  *
  * ```text
  * delimiter: "\0"
- *   +-----------+-------+        +-------+-------+
- *   | "ABC" 00  | "DEF" |  --->  | "ABC" | "DEF" |   (emitTrailing: true)
- *   +-----------+-------+        +-------+-------+
+ *   +-----------+-----------+        +-------+-------+
+ *   | "ABC" 00  | "DEF" 00  |  --->  | "ABC" | "DEF" |
+ *   +-----------+-----------+        +-------+-------+
  * ```
  *
  * @since 0.1.0
@@ -230,20 +606,8 @@ export const delimited = (options: DelimitedOptions): Framer => {
   const delimiter = typeof options.delimiter === "string"
     ? new TextEncoder().encode(options.delimiter)
     : Uint8Array.from(options.delimiter)
-  if (delimiter.length === 0) throw new IllegalArgumentException("delimiter must not be empty")
+  options_.requireDelimiter(delimiter)
   return delimiterFramer(delimiter, false, options)
-}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface LinesOptions {
-  /** the longest line, line ending excluded; default 8 MiB */
-  readonly maxFrameLength?: number
-  readonly onOversize?: OnOversize
-  /** emit text after the last line ending as a final line instead of failing; default false */
-  readonly emitTrailing?: boolean
 }
 
 /**
@@ -264,19 +628,15 @@ export const lines = (options: LinesOptions = {}): Framer => delimiterFramer(LF,
 
 const LF = new Uint8Array([0x0a])
 
-const delimiterFramer = (
-  delimiter: Uint8Array,
-  stripCr: boolean,
-  options: LinesOptions
-): Framer => {
+const delimiterFramer = (delimiter: Uint8Array, stripCr: boolean, options: LinesOptions): Framer => {
   const config = {
     delimiter,
     stripCr,
-    maxFrameLength: limit(options.maxFrameLength),
-    skipOversize: skips(options.onOversize),
+    maxFrameLength: options_.limit(options.maxFrameLength),
+    skipOversize: options_.skips(options.onOversize),
     emitTrailing: options.emitTrailing ?? false
   }
-  return internal.make(() => new DelimiterDecoder(config), encodeDelimited(config))
+  return make({ decoder: () => new DelimiterDecoder(config), encode: encodeDelimited(config) })
 }
 
 /**
@@ -293,35 +653,6 @@ const delimiterFramer = (
  * @category constructors
  */
 export const fixedLength = (size: number): Framer => {
-  if (!Number.isSafeInteger(size) || size < 1 || size > maxBufferLength) {
-    throw new IllegalArgumentException(`size must be a positive integer no larger than ${maxBufferLength}, got ${size}`)
-  }
-  const sized = { maxFrameLength: size, skipOversize: false }
-  return internal.make(() => new SizedDecoder(new FixedHeader(size), sized), encodeFixed(size))
-}
-
-const skips = (onOversize: OnOversize | undefined): boolean =>
-  oneOf("onOversize", onOversize, ["fail", "skip"]) === "skip"
-
-const oneOf = <A extends string>(name: string, value: A | undefined, allowed: ReadonlyArray<A>): A | undefined => {
-  if (value !== undefined && !allowed.includes(value)) {
-    throw new IllegalArgumentException(`${name} must be ${allowed.map((a) => `"${a}"`).join(" or ")}, got ${value}`)
-  }
-  return value
-}
-
-const requireInt32 = (name: string, value: number, min: number): void => {
-  if (!Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
-    throw new IllegalArgumentException(`${name} must be an integer from ${min} to 2^31 - 1, got ${value}`)
-  }
-}
-
-/** `Infinity` is no limit of our own; Node's largest buffer is a limit all the same. */
-const limit = (maxFrameLength: number | undefined): number => {
-  const value = maxFrameLength ?? defaultMaxFrameLength
-  if (value === Number.POSITIVE_INFINITY) return maxBufferLength
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new IllegalArgumentException(`maxFrameLength must be a non-negative integer or Infinity, got ${value}`)
-  }
-  return Math.min(value, maxBufferLength)
+  const sized = { maxFrameLength: options_.requireSize(size), skipOversize: false }
+  return make({ decoder: () => new SizedDecoder(new FixedHeader(size), sized), encode: encodeFixed(size) })
 }

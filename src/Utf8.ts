@@ -4,25 +4,41 @@
  *
  * @since 0.1.0
  */
+import * as Data from "effect/Data"
 import * as Stream from "effect/Stream"
 import { pipeThrough } from "./internal/framing/decoder.js"
-import * as errors from "./internal/framing/errors.js"
 import { Utf8FrameDecoder, Utf8LenientDecoder, Utf8StreamDecoder } from "./internal/framing/utf8.js"
 
 /**
- * Bytes that are not UTF-8 by the WHATWG `fatal` rules. `offset` is the
- * position of the first byte of the bad sequence: in the stream for
- * `decode`, in the frame for `decodeFrames`.
+ * Bytes that are not UTF-8 by the WHATWG `fatal` rules, or a stream (or
+ * frame) that ends in the middle of a character.
  *
  * @since 0.1.0
  * @category errors
  */
-export const InvalidUtf8Error = errors.InvalidUtf8Error
-/**
- * @since 0.1.0
- * @category errors
- */
-export type InvalidUtf8Error = errors.InvalidUtf8Error
+export class InvalidUtf8Error extends Data.TaggedError("InvalidUtf8Error")<{
+  /**
+   * Position of the first byte of the bad sequence: in the stream for
+   * `decode`, in the frame for `decodeFrames`.
+   *
+   * @since 0.1.0
+   */
+  readonly offset: number
+  /**
+   * True when the sequence at `offset` is well formed as far as it goes but
+   * the input ended before its last byte.
+   *
+   * @since 0.2.0
+   */
+  readonly incomplete?: boolean | undefined
+}> {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return this.incomplete === true
+      ? `incomplete UTF-8 sequence at offset ${this.offset}`
+      : `invalid UTF-8 at byte offset ${this.offset}`
+  }
+}
 
 /**
  * Decode a byte stream cut anywhere: a character split between chunks comes

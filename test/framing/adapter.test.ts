@@ -36,6 +36,6 @@ describe("the Stream adapter", () => {
       )
       const all = Chunk.toReadonlyArray(got)
       expect(all.slice(0, -1)).toEqual(frames.map(Either.right))
-      expect(all[all.length - 1]).toEqual(Either.left(new Framing.TruncatedFrameError({ received: 3, expected: 11 })))
+      expect(all[all.length - 1]).toEqual(Either.left(new Framing.TruncatedFrameError({ received: 3, expected: 11, headerLength: 2 })))
     }))
 })

@@ -38,7 +38,7 @@ describe("fixedLength", () => {
     Effect.gen(function*() {
       expect(yield* decode(Framing.fixedLength(3), ["ABCD", "E"])).toEqual({
         frames: ["ABC"],
-        error: new TruncatedFrameError({ received: 2, expected: 3 })
+        error: new TruncatedFrameError({ received: 2, expected: 3, headerLength: 0 })
       })
     }))
 

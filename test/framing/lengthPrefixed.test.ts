@@ -103,7 +103,7 @@ describe("tokio length_delimited.rs", () => {
     Effect.gen(function*() {
       expect(yield* decode(tokio, ["\x00\x00\x00\x09ab", "cd"])).toEqual({
         frames: [],
-        error: new TruncatedFrameError({ received: 8, expected: 13 })
+        error: new TruncatedFrameError({ received: 8, expected: 13, headerLength: 4 })
       })
     }))
 
@@ -446,7 +446,7 @@ describe("lengthPrefixed: leftovers at end of stream are TruncatedFrameError", (
     Effect.gen(function*() {
       expect(yield* decode(framer, ["\x07\x00\x05ab", "c"])).toEqual({
         frames: [],
-        error: new TruncatedFrameError({ received: 6, expected: 8 })
+        error: new TruncatedFrameError({ received: 6, expected: 8, headerLength: 3 })
       })
     }))
 
@@ -454,7 +454,7 @@ describe("lengthPrefixed: leftovers at end of stream are TruncatedFrameError", (
     Effect.gen(function*() {
       expect(yield* decode(framer, ["\x07\x00\x05"])).toEqual({
         frames: [],
-        error: new TruncatedFrameError({ received: 3, expected: 8 })
+        error: new TruncatedFrameError({ received: 3, expected: 8, headerLength: 3 })
       })
     }))
 
@@ -531,7 +531,7 @@ describe("lengthPrefixed: onOversize skip", () => {
     Effect.gen(function*() {
       expect(yield* decode(framer, ["\x01a\x09abc", "de"])).toEqual({
         frames: ["a"],
-        error: new TruncatedFrameError({ received: 6, expected: 10 })
+        error: new TruncatedFrameError({ received: 6, expected: 10, headerLength: 1 })
       })
     }))
   it.effect("a skipped frame whose 8-byte length is above 2^53 still counts the bytes it received", () =>
@@ -591,7 +591,7 @@ describe("lengthPrefixed: zero-length frames, views and copies, upstream errors"
       const cutShort = framer.decode(Stream.make(bytes("\x01a\x02b")))
       expect(yield* decodeStream(framer, Stream.make(bytes("\x01a\x02b")))).toEqual({
         frames: ["a"],
-        error: new TruncatedFrameError({ received: 2, expected: 3 })
+        error: new TruncatedFrameError({ received: 2, expected: 3, headerLength: 1 })
       })
       // the same stream value run twice, and the same framer on another stream
       const twice = Effect.either(Stream.runCollect(cutShort))

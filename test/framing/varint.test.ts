@@ -115,11 +115,11 @@ describe("varint: leftovers at end of stream are TruncatedFrameError", () => {
     Effect.gen(function*() {
       expect(yield* decode(Framing.varint(), ["\x05ab"])).toEqual({
         frames: [],
-        error: new TruncatedFrameError({ received: 3, expected: 6 })
+        error: new TruncatedFrameError({ received: 3, expected: 6, headerLength: 1 })
       })
       expect(yield* decode(Framing.varint(), ["\xac\x02"])).toEqual({
         frames: [],
-        error: new TruncatedFrameError({ received: 2, expected: 302 })
+        error: new TruncatedFrameError({ received: 2, expected: 302, headerLength: 2 })
       })
     }))
 
@@ -128,7 +128,7 @@ describe("varint: leftovers at end of stream are TruncatedFrameError", () => {
       const framer = Framing.varint({ maxFrameLength: 3, onOversize: "skip" })
       expect(yield* decode(framer, ["\x09abc", "d"])).toEqual({
         frames: [],
-        error: new TruncatedFrameError({ received: 5, expected: 10 })
+        error: new TruncatedFrameError({ received: 5, expected: 10, headerLength: 1 })
       })
     }))
 

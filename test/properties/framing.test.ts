@@ -2,22 +2,12 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as fc from "effect/FastCheck"
-import * as Stream from "effect/Stream"
 import * as Framing from "../../src/Framing.js"
-import {
-  anyFrame,
-  concat,
-  cutAt,
-  cuts,
-  decode,
-  decodeStream,
-  encodeStream,
-  frameOf,
-  garbage,
-  latin1
-} from "../util/bytes.js"
+import * as Testing from "../../src/testing.js"
+import { anyFrame, concat, cutAt, decode, encodeStream, frameOf, latin1 } from "../util/bytes.js"
 
-const { FrameTooLargeError, MalformedFrameError, TruncatedFrameError } = Framing
+const { FrameTooLargeError, MalformedFrameError } = Framing
+const cuts = Testing.cutPoints
 
 const runs = (numRuns: number) => ({ fastCheck: { numRuns } })
 
@@ -25,18 +15,15 @@ const runs = (numRuns: number) => ({ fastCheck: { numRuns } })
 const run = <A>(effect: Effect.Effect<A>): A => Effect.runSync(effect)
 
 /**
- * A framer under test, with what it takes to predict its output: which frames it can carry, the
- * frame a decoder gives back for an encoded one (a kept header has its length field rewritten),
- * and the TruncatedFrameError for a stream that ends `received` bytes into a frame's wire bytes.
+ * A framer under test, with what it takes to predict its output: which frames it can carry, and
+ * the frame a decoder gives back for an encoded one (a kept header has its length field rewritten).
+ * The chunking, truncation and garbage properties are effect-net/testing's, as a user runs them.
  */
 interface Case {
   readonly name: string
   readonly framer: Framing.Framer
   readonly frame: fc.Arbitrary<Uint8Array>
   readonly decoded: (frame: Uint8Array, wire: Uint8Array) => Uint8Array
-  /** decode(encode(frame)) is the frame itself */
-  readonly exact: boolean
-  readonly truncated: (wire: Uint8Array, received: number) => Framing.TruncatedFrameError
   /** delimited and lines: the same framer with emitTrailing */
   readonly trailing?: Framing.Framer
   readonly lines?: boolean
@@ -50,26 +37,14 @@ const lengthPrefixed = (options: Framing.LengthPrefixedOptions): Case => {
     framer: Framing.lengthPrefixed(options),
     frame: anyFrame,
     decoded: (_, wire) => wire.subarray(strip),
-    exact: strip >= headerEnd,
-    truncated: (wire, received) =>
-      received >= headerEnd
-        ? new TruncatedFrameError({ received, expected: wire.length })
-        : new TruncatedFrameError({ received })
   }
 }
-
-const varintLength = (wire: Uint8Array) => wire.findIndex((byte) => byte < 0x80) + 1
 
 const varint: Case = {
   name: "varint()",
   framer: Framing.varint(),
   frame: anyFrame,
   decoded: (frame) => frame,
-  exact: true,
-  truncated: (wire, received) =>
-    received >= varintLength(wire)
-      ? new TruncatedFrameError({ received, expected: wire.length })
-      : new TruncatedFrameError({ received })
 }
 
 const fixedLength = (size: number): Case => ({
@@ -77,8 +52,6 @@ const fixedLength = (size: number): Case => ({
   framer: Framing.fixedLength(size),
   frame: fc.uint8Array({ minLength: size, maxLength: size }),
   decoded: (frame) => frame,
-  exact: true,
-  truncated: (_, received) => new TruncatedFrameError({ received, expected: size })
 })
 
 const delimited = (delimiter: string): Case => ({
@@ -87,8 +60,6 @@ const delimited = (delimiter: string): Case => ({
   // mostly the delimiter's own bytes, so frames that contain it or end in a prefix of it are common
   frame: frameOf([...Buffer.from(delimiter, "latin1"), 0x78]),
   decoded: (frame) => frame,
-  exact: true,
-  truncated: (_, received) => new TruncatedFrameError({ received }),
   trailing: Framing.delimited({ delimiter, emitTrailing: true })
 })
 
@@ -97,8 +68,6 @@ const lines: Case = {
   framer: Framing.lines(),
   frame: frameOf([0x0a, 0x0d, 0x61]),
   decoded: (frame) => frame,
-  exact: true,
-  truncated: (_, received) => new TruncatedFrameError({ received }),
   trailing: Framing.lines({ emitTrailing: true }),
   lines: true
 }
@@ -138,64 +107,50 @@ const encodable = (c: Case, candidates: ReadonlyArray<Uint8Array>) =>
 
 /**
  * The wire of `frames` cut after `end` (mod its length + 1) bytes: the frames that arrived whole,
- * where the first incomplete one starts, and its wire bytes.
+ * and where the first incomplete one starts (for emitTrailing, which Testing.prefixesTruncate
+ * does not cover: there the partial frame is a last frame).
  */
 const cutShort = (frames: ReturnType<typeof encodable>, end: number) => {
   const wire = concat(frames.map((f) => f.wire))
   const at = end % (wire.length + 1)
   let start = 0
   const complete: Array<string> = []
-  let cut: Uint8Array | undefined
   for (const f of frames) {
-    if (start + f.wire.length > at) {
-      cut = f.wire
-      break
-    }
+    if (start + f.wire.length > at) break
     complete.push(latin1(f.decoded))
     start += f.wire.length
   }
-  return { wire, at, start, complete, cut }
+  return { wire, at, start, complete }
 }
 
-describe.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
-  it.prop(
-    "the frames do not depend on where TCP cut the bytes",
-    [fc.array(c.frame, { maxLength: 8 }), cuts],
-    ([candidates, cutPoints]) =>
-      run(Effect.gen(function*() {
-        const frames = encodable(c, candidates)
-        const wire = concat(frames.map((f) => f.wire))
-        const got = yield* decode(c.framer, cutAt(wire, cutPoints))
-        expect(got).toEqual({ frames: frames.map((f) => latin1(f.decoded)) })
-        if (c.exact) expect(got.frames).toEqual(frames.map((f) => latin1(f.frame)))
-      })),
-    runs(25)
-  )
+const isFramingError = (error: unknown): boolean =>
+  error instanceof Framing.TruncatedFrameError || error instanceof FrameTooLargeError ||
+  error instanceof MalformedFrameError
 
+/** Frames as the decoder gives them back: what a framer that rewrites a kept header is checked with. */
+const asDecoded = (c: Case) =>
+  c.frame.map((frame) => {
+    const wire = c.framer.encodeFrame(frame)
+    return Either.isRight(wire) ? c.decoded(frame, wire.right) : frame
+  })
+
+describe.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
+  const chunking = Testing.chunkingInvariant(c.framer, asDecoded(c))
+  it.prop("the frames do not depend on where TCP cut the bytes", chunking.arbitraries, chunking.predicate, runs(25))
+
+  const prefixes = Testing.prefixesTruncate(c.framer, asDecoded(c), { maxFrames: 6 })
   it.prop(
     "a stream cut short ends with TruncatedFrameError after exactly the complete frames",
-    [fc.array(c.frame, { maxLength: 6 }), cuts, fc.nat()],
-    ([candidates, cutPoints, end]) =>
-      run(Effect.gen(function*() {
-        const { wire, at, start, complete, cut } = cutShort(encodable(c, candidates), end)
-        const got = yield* decode(c.framer, cutAt(wire.subarray(0, at), cutPoints))
-        if (at === start) expect(got).toEqual({ frames: complete })
-        else expect(got).toEqual({ frames: complete, error: c.truncated(cut!, at - start) })
-      })),
+    prefixes.arbitraries,
+    prefixes.predicate,
     runs(25)
   )
 
+  const garbage = Testing.garbageIsTyped(c.framer, { isError: isFramingError })
   it.prop(
     "garbage cut anywhere gives the same frames and the same FramingError as in one chunk",
-    [garbage, cuts, fc.integer({ min: 1, max: 3 })],
-    ([wire, cutPoints, perPull]) =>
-      run(Effect.gen(function*() {
-        const whole = yield* decode(c.framer, [wire])
-        if ("error" in whole) expect(isFramingError(whole.error)).toBe(true)
-        // cut anywhere, and with the Stream's own chunking (chunks per pull) varied too
-        const rechunked = Stream.fromIterable(cutAt(wire, cutPoints)).pipe(Stream.rechunk(perPull))
-        expect(yield* decodeStream(c.framer, rechunked)).toEqual(whole)
-      })),
+    garbage.arbitraries,
+    garbage.predicate,
     runs(25)
   )
 
@@ -223,9 +178,6 @@ describe.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
     runs(15)
   )
 })
-
-const isFramingError = (error: unknown): boolean =>
-  error instanceof TruncatedFrameError || error instanceof FrameTooLargeError || error instanceof MalformedFrameError
 
 describe.each(cases.filter((c) => c.trailing !== undefined).map((c) => [c.name, c] as const))("%s with emitTrailing", (_, c) => {
   it.prop(
@@ -374,15 +326,11 @@ const strict: ReadonlyArray<readonly [string, Framing.Framer]> = [
 ]
 
 describe.each(strict)("%s", (_, framer) => {
+  const garbage = Testing.garbageIsTyped(framer, { isError: isFramingError })
   it.prop(
     "garbage cut anywhere ends only in frames or a FramingError, the same as in one chunk",
-    [garbage, cuts],
-    ([wire, cutPoints]) =>
-      run(Effect.gen(function*() {
-        const whole = yield* decode(framer, [wire])
-        if ("error" in whole) expect(isFramingError(whole.error)).toBe(true)
-        expect(yield* decode(framer, cutAt(wire, cutPoints))).toEqual(whole)
-      })),
+    garbage.arbitraries,
+    garbage.predicate,
     runs(30)
   )
 })

@@ -9,6 +9,7 @@ import * as Either from "effect/Either"
 import * as fc from "effect/FastCheck"
 import * as Stream from "effect/Stream"
 import type { Framer, FramingError } from "../../src/Framing.js"
+import { concat } from "../../src/internal/testing.js"
 
 /** Bytes from latin1 strings (one char, one byte: "\x00\x09abc"), byte arrays and Uint8Arrays, concatenated. */
 export const bytes = (...parts: ReadonlyArray<string | ReadonlyArray<number> | Uint8Array>): Uint8Array =>
@@ -27,35 +28,10 @@ export const int32 = (value: number): Uint8Array => {
 /** Bytes 0, 1, ..., n - 1, like Netty's `for (i < n) buf.writeByte(i)`. */
 export const counting = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => i % 256)
 
-export const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
-}
+export { concat }
 
-/**
- * Where to cut a wire: positions (taken modulo `wire.length + 1`, sorted; a
- * repeated position gives an empty chunk), or every byte on its own.
- */
-export type Cuts = ReadonlyArray<number> | "bytewise"
-
-/** The wire cut into chunks; each chunk is a copy with its own buffer, as a socket would deliver it. */
-export const cutAt = (wire: Uint8Array, cuts: Cuts): Array<Uint8Array> => {
-  if (cuts === "bytewise") return Array.from(wire, (byte) => Uint8Array.of(byte))
-  const points = cuts.map((cut) => cut % (wire.length + 1)).sort((a, b) => a - b)
-  const chunks: Array<Uint8Array> = []
-  let from = 0
-  for (const point of points) {
-    chunks.push(wire.slice(from, point))
-    from = point
-  }
-  chunks.push(wire.slice(from))
-  return chunks
-}
+// cutting a wire into chunks is the public testing helper's, written once
+export { cutAt, type Cuts } from "../../src/testing.js"
 
 /** What a decode produced: the frames (latin1) in order, then the error that ended the stream, if any. */
 export interface Decoded<E> {
@@ -103,13 +79,6 @@ export const encodeStream = (framer: Framer, frames: ReadonlyArray<Uint8Array | 
 
 // ---- arbitraries (effect/FastCheck: the fast-check @effect/vitest drives) ----
 
-/** Cut points: often a few, sometimes many (down to empty chunks), sometimes one byte per chunk. */
-export const cuts: fc.Arbitrary<Cuts> = fc.oneof(
-  { arbitrary: fc.array(fc.nat(), { maxLength: 6 }), weight: 4 },
-  { arbitrary: fc.array(fc.nat(), { minLength: 10, maxLength: 60 }), weight: 2 },
-  { arbitrary: fc.constant("bytewise" as const), weight: 1 }
-)
-
 /** Bytes drawn from `alphabet` (to make delimiters and `\r` likely), or any bytes. */
 export const frameOf = (alphabet: ReadonlyArray<number>, maxLength = 24): fc.Arbitrary<Uint8Array> =>
   fc.oneof(
@@ -121,11 +90,4 @@ export const frameOf = (alphabet: ReadonlyArray<number>, maxLength = 24): fc.Arb
 export const anyFrame: fc.Arbitrary<Uint8Array> = fc.oneof(
   { arbitrary: fc.uint8Array({ maxLength: 24 }), weight: 5 },
   { arbitrary: fc.uint8Array({ minLength: 120, maxLength: 300 }), weight: 1 }
-)
-
-/** Wire-like garbage: bytes biased towards small lengths, delimiters, `\r`, `\n` and varint continuation bits. */
-export const garbage: fc.Arbitrary<Uint8Array> = fc.oneof(
-  fc.uint8Array({ maxLength: 48 }),
-  fc.array(fc.constantFrom(0, 1, 2, 3, 5, 0x0a, 0x0d, 0x61, 0x62, 0x80, 0x81, 0xff), { maxLength: 48 })
-    .map((xs) => Uint8Array.from(xs))
 )

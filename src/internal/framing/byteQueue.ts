@@ -1,19 +1,62 @@
-import { constants } from "node:buffer"
+import { Buffer } from "node:buffer"
+import { failureTable, step } from "./kmp.js"
 
 /**
- * The longest frame that can be allocated at all.
+ * A resumable search for a delimiter in a `ByteQueue`, made by
+ * `ByteQueue.search`.
  *
- * @internal
+ * @since 0.2.0
+ * @category models
  */
-export const maxBufferLength: number = constants.MAX_LENGTH
+export interface DelimiterSearch {
+  /** The bytes searched for. @since 0.2.0 */
+  readonly delimiter: Uint8Array
+  /**
+   * Position (from the front of the queue) where the next delimiter starts,
+   * or -1 if the queued bytes hold none yet. Each byte is scanned once over
+   * the life of the search: call it again after every `push`, and it resumes
+   * where it stopped, a delimiter split across chunks included. After a hit it
+   * goes on after that delimiter; bytes consumed from the queue in between are
+   * simply no longer searched.
+   *
+   * @since 0.2.0
+   */
+  next(): number
+  /**
+   * How many bytes at the end of the queue form the start of a delimiter
+   * (after `next()` returned -1): the bytes before them can no longer be
+   * part of one, which is what a size limit should count.
+   *
+   * @since 0.2.0
+   */
+  readonly partial: number
+}
 
 /**
- * Pending input bytes as a list of the chunks they arrived in, never
- * re-concatenated: consuming a frame that lies in the first chunk yields a
- * view of it, and a frame that spans chunks is copied once into a buffer of
- * exactly its size. Positions are logical offsets from the first unread byte.
+ * Pending input bytes as the list of chunks they arrived in, never
+ * re-concatenated: consuming bytes that lie in one chunk yields a view of it,
+ * and bytes that span chunks are copied once into a buffer of exactly their
+ * size. Positions are offsets from the first unconsumed byte. The queue keeps
+ * the pushed chunks themselves (no copy): do not change a chunk after pushing
+ * it.
  *
- * @internal
+ * Every operation costs at most the bytes it touches, so a decoder built on
+ * it stays linear in its input however the input is chunked.
+ *
+ * @example
+ * ```ts
+ * import { Framing } from "effect-net"
+ *
+ * const queue = new Framing.ByteQueue()
+ * queue.push(Uint8Array.of(0x00))
+ * queue.push(Uint8Array.of(0x03, 0x61, 0x62, 0x63)) // a 2-byte header split across chunks
+ * queue.readUInt(0, 2)   // 3
+ * queue.skip(2)
+ * queue.take(3)          // "abc", a view of the second chunk
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
  */
 export class ByteQueue {
   private chunks: Array<Uint8Array> = []
@@ -21,33 +64,61 @@ export class ByteQueue {
   private head = 0
   /** bytes of `chunks[head]` already consumed */
   private offset = 0
-  /** unread bytes in total */
-  length = 0
+  private size = 0
+  /** bytes consumed since the queue was made: the absolute positions searches resume from */
+  private consumed = 0
 
+  /**
+   * Bytes in the queue.
+   *
+   * @since 0.2.0
+   */
+  get length(): number {
+    return this.size
+  }
+
+  /**
+   * Append a chunk (kept, not copied). Empty chunks are ignored.
+   *
+   * @since 0.2.0
+   */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return
     this.chunks.push(chunk)
-    this.length += chunk.length
+    this.size += chunk.length
   }
 
-  /** Byte at `pos`, located from whichever end of the queue is nearer. */
+  /**
+   * The byte at `pos` (0 <= pos < length), located from whichever end of the
+   * queue is nearer.
+   *
+   * @since 0.2.0
+   */
   byteAt(pos: number): number {
+    this.check(pos, 1)
     let i: number
     let p: number
-    if (pos * 2 < this.length) {
+    if (pos * 2 < this.size) {
       i = this.head
       p = pos + this.offset
       while (p >= this.chunks[i]!.length) p -= this.chunks[i++]!.length
     } else {
       i = this.chunks.length - 1
-      p = pos - (this.length - this.chunks[i]!.length)
+      p = pos - (this.size - this.chunks[i]!.length)
       while (p < 0) p += this.chunks[--i]!.length
     }
     return this.chunks[i]![p]!
   }
 
-  /** Unsigned integer of `size` bytes (1..8) at `pos`; 8-byte values above 2^53 lose precision. */
-  readUInt(pos: number, size: number, littleEndian: boolean): number {
+  /**
+   * The unsigned integer of `size` bytes (1 to 8) at `pos`, big-endian unless
+   * `littleEndian` (as `DataView`), wherever the chunks were cut. Values of
+   * 8-byte fields above 2^53 lose precision.
+   *
+   * @since 0.2.0
+   */
+  readUInt(pos: number, size: number, littleEndian = false): number {
+    this.check(pos, size)
     const first = this.chunks[this.head]!
     const start = this.offset + pos
     // value * 256 + byte: exact up to 2^53, and no Math.pow per byte on the per-frame path
@@ -61,8 +132,14 @@ export class ByteQueue {
     return value
   }
 
-  /** Remove and return the first `n` bytes (n <= length). */
+  /**
+   * Remove and return the first `n` bytes (n <= length): a view of the first
+   * chunk if they lie in it, else one copy.
+   *
+   * @since 0.2.0
+   */
   take(n: number): Uint8Array {
+    this.check(0, n)
     const first = this.chunks[this.head]
     if (n === 0 || first === undefined) return new Uint8Array(0)
     if (this.offset + n <= first.length) {
@@ -70,7 +147,8 @@ export class ByteQueue {
       this.advance(n)
       return frame
     }
-    const frame = new Uint8Array(n)
+    // every byte of it is written at once: no zero fill
+    const frame = unfilled(n)
     let written = 0
     while (written < n) {
       const chunk = this.chunks[this.head]!
@@ -82,10 +160,16 @@ export class ByteQueue {
     return frame
   }
 
-  /** Drop `skip` bytes, then remove and return the next `n` (skip + n <= length): one step for a frame and its header. */
+  /**
+   * Drop `skip` bytes, then remove and return the next `n` (skip + n <=
+   * length): a header and its frame in one step.
+   *
+   * @since 0.2.0
+   */
   takeAfter(skip: number, n: number): Uint8Array {
-    const first = this.chunks[this.head]!
-    if (n > 0 && this.offset + skip + n <= first.length) {
+    this.check(0, skip + n)
+    const first = this.chunks[this.head]
+    if (n > 0 && first !== undefined && this.offset + skip + n <= first.length) {
       const frame = view(first, this.offset + skip, n)
       this.advance(skip + n)
       return frame
@@ -94,8 +178,13 @@ export class ByteQueue {
     return this.take(n)
   }
 
-  /** Drop the first `n` bytes (n <= length). */
+  /**
+   * Drop the first `n` bytes (n <= length).
+   *
+   * @since 0.2.0
+   */
   skip(n: number): void {
+    this.check(0, n)
     while (n > 0) {
       const count = Math.min(n, this.chunks[this.head]!.length - this.offset)
       this.advance(count)
@@ -103,8 +192,86 @@ export class ByteQueue {
     }
   }
 
+  /**
+   * A resumable search for `delimiter` (non-empty; a string is UTF-8) over
+   * this queue, Knuth-Morris-Pratt: every byte is looked at once whatever
+   * the delimiter's length and the chunking.
+   *
+   * @example
+   * ```ts
+   * import { Framing } from "effect-net"
+   *
+   * const queue = new Framing.ByteQueue()
+   * const crlf = queue.search("\r\n")
+   * queue.push(new TextEncoder().encode("GET / HTTP/1.1\r"))
+   * crlf.next()   // -1: the "\r" is kept as a partial match (crlf.partial === 1)
+   * queue.push(new TextEncoder().encode("\nHost: x\r\n"))
+   * crlf.next()   // 14
+   * ```
+   *
+   * @since 0.2.0
+   */
+  search(delimiter: Uint8Array | string): DelimiterSearch {
+    const needle = typeof delimiter === "string" ? new TextEncoder().encode(delimiter) : Uint8Array.from(delimiter)
+    if (needle.length === 0) throw new RangeError("the delimiter of a search must not be empty")
+    const fallback = failureTable(needle)
+    /** absolute position of the next byte to scan, and the delimiter bytes matched just before it */
+    let scanned = this.consumed
+    let matched = 0
+    const next = (): number => {
+      const front = this.consumed
+      if (scanned < front) {
+        scanned = front
+        matched = 0
+      } else {
+        // consumed bytes are no longer part of a match: fall back to the longest one still queued
+        while (matched > scanned - front) matched = fallback[matched]!
+      }
+      let at = scanned - front
+      if (at >= this.size) return -1
+      // the unscanned bytes are the newest: find their chunk from the tail
+      let i = this.chunks.length - 1
+      let p = at - (this.size - this.chunks[i]!.length)
+      while (p < 0) p += this.chunks[--i]!.length
+      let chunkStart = at - p
+      for (; i < this.chunks.length; i++, p = 0) {
+        const chunk = this.chunks[i]!
+        while (p < chunk.length) {
+          if (matched === 0) {
+            p = chunk.indexOf(needle[0]!, p)
+            if (p < 0) break
+          }
+          matched = step(matched, chunk[p++]!, needle, fallback)
+          if (matched === needle.length) {
+            matched = 0
+            at = chunkStart + p
+            scanned = front + at
+            return at - needle.length
+          }
+        }
+        chunkStart += chunk.length
+      }
+      scanned = front + this.size
+      return -1
+    }
+    return {
+      delimiter: needle,
+      next,
+      get partial() {
+        return matched
+      }
+    }
+  }
+
+  private check(pos: number, n: number): void {
+    if (!(pos >= 0 && n >= 0 && pos + n <= this.size)) {
+      throw new RangeError(`ByteQueue: ${n} bytes at ${pos} are outside the ${this.size} queued`)
+    }
+  }
+
   private advance(n: number): void {
-    this.length -= n
+    this.size -= n
+    this.consumed += n
     this.offset += n
     if (this.offset === this.chunks[this.head]!.length) {
       this.offset = 0
@@ -126,3 +293,9 @@ export class ByteQueue {
  */
 const view = (chunk: Uint8Array, offset: number, length: number): Uint8Array =>
   new Uint8Array(chunk.buffer, chunk.byteOffset + offset, length)
+
+/** Uninitialised memory as a plain Uint8Array; not pooled, so a small frame never pins a shared slab. */
+const unfilled = (n: number): Uint8Array => {
+  const buffer = Buffer.allocUnsafeSlow(n)
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, n)
+}

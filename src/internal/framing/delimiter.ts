@@ -1,6 +1,12 @@
 import { ByteQueue } from "./byteQueue.js"
-import type { Decoder } from "./decoder.js"
-import { FrameTooLargeError, type FramingError, MalformedFrameError, TruncatedFrameError } from "./errors.js"
+import { failureTable, firstMatchEnd, step } from "./kmp.js"
+import {
+  type FrameDecoder,
+  FrameTooLargeError,
+  type FramingError,
+  MalformedFrameError,
+  TruncatedFrameError
+} from "../../Framing.js"
 
 const CR = 0x0d
 
@@ -26,7 +32,7 @@ export interface DelimiterConfig {
  *
  * @internal
  */
-export class DelimiterDecoder implements Decoder<Uint8Array, Uint8Array, FramingError> {
+export class DelimiterDecoder implements FrameDecoder {
   private readonly queue = new ByteQueue()
   /**
    * Knuth-Morris-Pratt: how many delimiter bytes the scanned input ends with.
@@ -131,23 +137,6 @@ export class DelimiterDecoder implements Decoder<Uint8Array, Uint8Array, Framing
   }
 }
 
-/** fallback[k]: the longest proper prefix of delimiter[0..k) that is also its suffix */
-const failureTable = (delimiter: Uint8Array): Int32Array => {
-  const table = new Int32Array(delimiter.length + 1)
-  for (let k = 2, j = 0; k <= delimiter.length; k++) {
-    while (j > 0 && delimiter[k - 1] !== delimiter[j]) j = table[j]!
-    if (delimiter[k - 1] === delimiter[j]) j++
-    table[k] = j
-  }
-  return table
-}
-
-/** Delimiter bytes matched after `byte`, given `matched` before it. */
-const step = (matched: number, byte: number, delimiter: Uint8Array, fallback: Int32Array): number => {
-  while (matched > 0 && byte !== delimiter[matched]) matched = fallback[matched]!
-  return byte === delimiter[matched] ? matched + 1 : 0
-}
-
 /** @internal */
 export const encodeFrame = (config: DelimiterConfig) => {
   const fallback = failureTable(config.delimiter)
@@ -167,18 +156,4 @@ export const encodeFrame = (config: DelimiterConfig) => {
     }
     return wire
   }
-}
-
-/** Where the first occurrence of `delimiter` in `bytes` ends, or -1 (the decoder's search, on one array). */
-const firstMatchEnd = (bytes: Uint8Array, delimiter: Uint8Array, fallback: Int32Array): number => {
-  let matched = 0
-  for (let i = 0; i < bytes.length;) {
-    if (matched === 0) {
-      i = bytes.indexOf(delimiter[0]!, i)
-      if (i < 0) return -1
-    }
-    matched = step(matched, bytes[i++]!, delimiter, fallback)
-    if (matched === delimiter.length) return i
-  }
-  return -1
 }

@@ -1,4 +1,4 @@
-import { type FramingError, MalformedFrameError } from "./errors.js"
+import { type FramingError, MalformedFrameError } from "../../Framing.js"
 import type { SizeHeader } from "./sized.js"
 
 /**
@@ -8,6 +8,7 @@ import type { SizeHeader } from "./sized.js"
  */
 export class FixedHeader implements SizeHeader {
   readonly strip = 0
+  readonly headerLength = 0
   constructor(private readonly size: number) {}
   read(): number {
     return this.size

@@ -1,5 +1,6 @@
-import { type ByteQueue, maxBufferLength } from "./byteQueue.js"
-import { FrameTooLargeError, type FramingError, MalformedFrameError } from "./errors.js"
+import type { ByteQueue } from "./byteQueue.js"
+import { FrameTooLargeError, type FramingError, MalformedFrameError } from "../../Framing.js"
+import { maxBufferLength } from "./options.js"
 import type { SizeHeader } from "./sized.js"
 
 /** @internal */
@@ -21,10 +22,12 @@ export interface LengthFieldConfig {
 export class LengthFieldHeader implements SizeHeader {
   private readonly headerEnd: number
   readonly strip: number
+  readonly headerLength: number
 
   constructor(private readonly config: LengthFieldConfig) {
     this.headerEnd = config.lengthFieldOffset + config.lengthFieldLength
     this.strip = config.initialBytesToStrip
+    this.headerLength = this.headerEnd
   }
 
   read(queue: ByteQueue): number | MalformedFrameError {

@@ -1,6 +1,11 @@
 import { ByteQueue } from "./byteQueue.js"
-import type { Decoder } from "./decoder.js"
-import { FrameTooLargeError, type FramingError, type MalformedFrameError, TruncatedFrameError } from "./errors.js"
+import {
+  type FrameDecoder,
+  FrameTooLargeError,
+  type FramingError,
+  type MalformedFrameError,
+  TruncatedFrameError
+} from "../../Framing.js"
 
 /**
  * How a framer whose frames announce their own size reads the announcement.
@@ -17,6 +22,8 @@ export interface SizeHeader {
   read(queue: ByteQueue): number | MalformedFrameError
   /** Bytes removed from the front of the frame whose size was just read. */
   readonly strip: number
+  /** Header bytes (those before the body) of the frame whose size was just read. */
+  readonly headerLength: number
 }
 
 /** @internal */
@@ -32,7 +39,7 @@ export interface SizedOptions {
  *
  * @internal
  */
-export class SizedDecoder implements Decoder<Uint8Array, Uint8Array, FramingError> {
+export class SizedDecoder implements FrameDecoder {
   private readonly queue = new ByteQueue()
   /** wire size of the frame being assembled, or -1 before its header is read */
   private frameSize = -1
@@ -41,6 +48,7 @@ export class SizedDecoder implements Decoder<Uint8Array, Uint8Array, FramingErro
   /** wire size of the frame being dropped, and its bytes dropped so far (counted: sizes above 2^53 are inexact) */
   private discardSize = 0
   private discarded = 0
+  private discardHeader = 0
 
   constructor(private readonly header: SizeHeader, private readonly options: SizedOptions) {}
 
@@ -71,6 +79,7 @@ export class SizedDecoder implements Decoder<Uint8Array, Uint8Array, FramingErro
           this.discard = size - now
           this.discardSize = size
           this.discarded = now
+          this.discardHeader = this.header.headerLength
           continue
         }
         this.frameSize = size
@@ -84,11 +93,19 @@ export class SizedDecoder implements Decoder<Uint8Array, Uint8Array, FramingErro
 
   end(): FramingError | undefined {
     if (this.discard > 0) {
-      return new TruncatedFrameError({ received: this.discarded, expected: this.discardSize })
+      return new TruncatedFrameError({
+        received: this.discarded,
+        expected: this.discardSize,
+        headerLength: this.discardHeader
+      })
     }
     if (this.queue.length === 0) return undefined
     return this.frameSize < 0
       ? new TruncatedFrameError({ received: this.queue.length })
-      : new TruncatedFrameError({ received: this.queue.length, expected: this.frameSize })
+      : new TruncatedFrameError({
+        received: this.queue.length,
+        expected: this.frameSize,
+        headerLength: this.header.headerLength
+      })
   }
 }

@@ -1,5 +1,5 @@
 import type { Decoder } from "./decoder.js"
-import { InvalidUtf8Error } from "./errors.js"
+import { InvalidUtf8Error } from "../../Utf8.js"
 
 /**
  * Where the first ill-formed sequence in `bytes` starts, by the WHATWG UTF-8
@@ -105,7 +105,8 @@ export class Utf8StreamDecoder implements Decoder<Uint8Array, string, InvalidUtf
     try {
       text = this.decoder.decode()
     } catch {
-      return new InvalidUtf8Error({ offset: this.consumed - this.pending.length })
+      // everything before the pending bytes was accepted: they are the incomplete character
+      return new InvalidUtf8Error({ offset: this.consumed - this.pending.length, incomplete: true })
     }
     if (text.length > 0) out.push(text)
     return undefined
@@ -125,7 +126,11 @@ export class Utf8FrameDecoder implements Decoder<Uint8Array, string, InvalidUtf8
       out.push(this.decoder.decode(frame))
       return undefined
     } catch {
-      return new InvalidUtf8Error({ offset: firstInvalid(frame, true) })
+      // no error short of the end: the frame ends inside a character
+      const invalid = firstInvalid(frame, false)
+      return invalid < 0
+        ? new InvalidUtf8Error({ offset: firstInvalid(frame, true), incomplete: true })
+        : new InvalidUtf8Error({ offset: invalid })
     }
   }
 

@@ -1,5 +1,5 @@
 import type { ByteQueue } from "./byteQueue.js"
-import { FrameTooLargeError, type FramingError, MalformedFrameError } from "./errors.js"
+import { FrameTooLargeError, type FramingError, MalformedFrameError } from "../../Framing.js"
 import type { SizeHeader } from "./sized.js"
 
 /** an unsigned 64-bit LEB128 value never needs more */
@@ -13,7 +13,11 @@ const MAX_VARINT_BYTES = 10
  * @internal
  */
 export class VarintHeader implements SizeHeader {
+  /** the varint's own bytes: stripped, and the whole header */
   strip = 0
+  get headerLength(): number {
+    return this.strip
+  }
 
   read(queue: ByteQueue): number | MalformedFrameError {
     const available = Math.min(queue.length, MAX_VARINT_BYTES)

@@ -1,0 +1,190 @@
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Equal from "effect/Equal"
+import * as fc from "effect/FastCheck"
+import * as Stream from "effect/Stream"
+import type { Framer } from "../Framing.js"
+import type { Check, CheckOptions, Cuts, GarbageOptions } from "../testing.js"
+
+/** Cut points: often a few, sometimes many (down to empty chunks), sometimes one byte per chunk. */
+export const cutPoints: fc.Arbitrary<Cuts> = fc.oneof(
+  { arbitrary: fc.array(fc.nat(), { maxLength: 6 }), weight: 4 },
+  { arbitrary: fc.array(fc.nat(), { minLength: 10, maxLength: 60 }), weight: 2 },
+  { arbitrary: fc.constant("bytewise" as const), weight: 1 }
+)
+
+/** The bytes cut into chunks; each chunk is a copy with its own buffer, as a socket would deliver it. */
+export const cutAt = (bytes: Uint8Array, cuts: Cuts): Array<Uint8Array> => {
+  if (cuts === "bytewise") return Array.from(bytes, (byte) => Uint8Array.of(byte))
+  const points = cuts.map((cut) => cut % (bytes.length + 1)).sort((a, b) => a - b)
+  const chunks: Array<Uint8Array> = []
+  let from = 0
+  for (const point of points) {
+    chunks.push(bytes.slice(from, point))
+    from = point
+  }
+  chunks.push(bytes.slice(from))
+  return chunks
+}
+
+export const cuts = (bytes: Uint8Array): fc.Arbitrary<Array<Uint8Array>> => cutPoints.map((c) => cutAt(bytes, c))
+
+/** Wire-like garbage: bytes biased towards small lengths, delimiters, `\r`, `\n` and varint continuation bits. */
+export const garbage: fc.Arbitrary<Uint8Array> = fc.oneof(
+  fc.uint8Array({ maxLength: 48 }),
+  fc.array(fc.constantFrom(0, 1, 2, 3, 5, 0x0a, 0x0d, 0x2c, 0x3a, 0x61, 0x62, 0x80, 0x81, 0xff), { maxLength: 48 })
+    .map((xs) => Uint8Array.from(xs))
+)
+
+/** Structural equality: bytes by content, arrays and plain objects by their members, `Equal` values by `Equal`. */
+export const equivalent = (a: unknown, b: unknown): boolean => {
+  if (Object.is(a, b)) return true
+  if (a instanceof Uint8Array && b instanceof Uint8Array) {
+    return a.length === b.length && a.every((byte, i) => byte === b[i])
+  }
+  if (Equal.isEqual(a) || Equal.isEqual(b)) return Equal.equals(a, b)
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => equivalent(x, b[i]))
+  if (isPlain(a) && isPlain(b)) {
+    const keys = Object.keys(a)
+    return keys.length === Object.keys(b).length && keys.every((k) => equivalent(a[k], b[k]))
+  }
+  return false
+}
+
+const isPlain = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && Object.getPrototypeOf(u) === Object.prototype
+
+/** What a decode produced: the outputs in order, then the error that ended the stream, if any. */
+interface Decoded<O, E> {
+  readonly frames: Array<O>
+  readonly error?: E
+}
+
+/**
+ * Decode `chunks` to the end. Framers made with `Framing.make` are synchronous state machines,
+ * so the stream runs at once; a defect (a decoder that throws) is thrown here, failing the property.
+ */
+const decodeAll = <O, E>(framer: Framer<O, E>, chunks: ReadonlyArray<Uint8Array>): Decoded<O, E> =>
+  Effect.runSync(
+    // one pull per chunk, as a socket delivers its reads: the decoder's state must survive between pulls
+    framer.decode(Stream.fromChunks(...chunks.map(Chunk.of))).pipe(
+      Stream.either,
+      Stream.runCollect,
+      Effect.map((items) => {
+        const frames: Array<O> = []
+        for (const item of Chunk.toReadonlyArray(items)) {
+          if (Either.isLeft(item)) return { frames, error: item.left }
+          frames.push(item.right)
+        }
+        return { frames }
+      })
+    )
+  )
+
+/** The frames the framer accepts, with their wire bytes. */
+const encodable = <O, E>(framer: Framer<O, E>, frames: ReadonlyArray<O>) =>
+  frames.flatMap((frame) => {
+    const wire = framer.encodeFrame(frame)
+    return Either.isRight(wire) ? [{ frame, wire: wire.right }] : []
+  })
+
+export const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0))
+  let at = 0
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.length
+  }
+  return out
+}
+
+const show = (value: unknown): string => fc.stringify(value)
+
+const fail = (what: string, got: unknown, expected: unknown): never => {
+  throw new Error(`${what}\n  got:      ${show(got)}\n  expected: ${show(expected)}`)
+}
+
+const sameFrames = <O>(equals: (a: O, b: O) => boolean, got: ReadonlyArray<O>, expected: ReadonlyArray<O>) =>
+  got.length === expected.length && got.every((frame, i) => equals(frame, expected[i]!))
+
+const framesOf = <O>(frame: fc.Arbitrary<O>, options: CheckOptions<O>) =>
+  fc.array(frame, { maxLength: options.maxFrames ?? 8 })
+
+const toCheck = <A>(arbitrary: fc.Arbitrary<A>, predicate: (value: A) => void): Check<A> => ({
+  arbitraries: [arbitrary],
+  predicate: ([value]) => predicate(value)
+})
+
+export const chunkingInvariant = <O, E>(
+  framer: Framer<O, E>,
+  frame: fc.Arbitrary<O>,
+  options: CheckOptions<O> = {}
+) => {
+  const equals = options.equals ?? equivalent
+  return toCheck(fc.record({ frames: framesOf(frame, options), cuts: cutPoints }), ({ cuts, frames }) => {
+    const sent = encodable(framer, frames)
+    const expected = sent.map((f) => f.frame)
+    const got = decodeAll(framer, cutAt(concat(sent.map((f) => f.wire)), cuts))
+    if (got.error !== undefined || !sameFrames(equals, got.frames, expected)) {
+      fail("decoding the encoded frames, cut into chunks, did not give them back", got, { frames: expected })
+    }
+  })
+}
+
+export const prefixesTruncate = <O, E>(
+  framer: Framer<O, E>,
+  frame: fc.Arbitrary<O>,
+  options: CheckOptions<O> = {}
+) => {
+  const equals = options.equals ?? equivalent
+  const arbitrary = fc.record({ frames: framesOf(frame, options), end: fc.nat(), cuts: cutPoints })
+  return toCheck(arbitrary, ({ cuts, end, frames }) => {
+    const sent = encodable(framer, frames)
+    const wire = concat(sent.map((f) => f.wire))
+    const at = end % (wire.length + 1)
+    // the frames that arrive whole, and the one the cut falls into
+    const complete: Array<O> = []
+    let start = 0
+    let cut: Uint8Array | undefined
+    for (const f of sent) {
+      if (start === at) break
+      if (start + f.wire.length > at) {
+        cut = f.wire
+        break
+      }
+      complete.push(f.frame)
+      start += f.wire.length
+    }
+    const got = decodeAll(framer, cutAt(wire.subarray(0, at), cuts))
+    if (!sameFrames(equals, got.frames, complete)) fail("the frames before the cut", got.frames, complete)
+    if (cut === undefined) {
+      if (got.error !== undefined) fail("a stream cut between frames ended with an error", got.error, undefined)
+      return
+    }
+    const error: unknown = got.error
+    const expected = { _tag: "TruncatedFrameError", received: at - start, expected: `undefined or ${cut.length}` }
+    if (
+      !isTagged(error, "TruncatedFrameError") || !("received" in error) || error.received !== at - start ||
+      ("expected" in error && error.expected !== undefined && error.expected !== cut.length)
+    ) {
+      fail(`a stream cut ${at - start} bytes into a frame of ${cut.length}`, error, expected)
+    }
+  })
+}
+
+export const garbageIsTyped = <O, E>(framer: Framer<O, E>, options: GarbageOptions = {}) => {
+  const isError = options.isError ?? ((error: unknown) => isTagged(error))
+  return toCheck(fc.record({ bytes: options.garbage ?? garbage, cuts: cutPoints }), ({ bytes, cuts }) => {
+    const whole = decodeAll(framer, [bytes])
+    if (whole.error !== undefined && !isError(whole.error)) fail("an error of an unexpected type", whole.error, "an error")
+    const rechunked = decodeAll(framer, cutAt(bytes, cuts))
+    if (!equivalent(rechunked, whole)) fail("the same bytes cut into chunks decoded differently", rechunked, whole)
+  })
+}
+
+const isTagged = (u: unknown, tag?: string): u is { readonly _tag: string } =>
+  typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string" && (tag === undefined || u._tag === tag)
+
+export const property = <A>(check: Check<A>): fc.IPropertyWithHooks<[A]> =>
+  fc.property(check.arbitraries[0], (value) => check.predicate([value]))

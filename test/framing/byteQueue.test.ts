@@ -1,0 +1,147 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as fc from "effect/FastCheck"
+import * as Framing from "../../src/Framing.js"
+import { cutAt, cutPoints } from "../../src/testing.js"
+import { bytes, latin1 } from "../util/bytes.js"
+
+const queueOf = (...chunks: ReadonlyArray<string>) => {
+  const queue = new Framing.ByteQueue()
+  for (const chunk of chunks) queue.push(bytes(chunk))
+  return queue
+}
+
+describe("Framing.ByteQueue", () => {
+  it("length counts what was pushed and not consumed; empty chunks are ignored", () => {
+    const queue = queueOf("ab", "", "cde")
+    expect(queue.length).toBe(5)
+    queue.skip(3)
+    expect(queue.length).toBe(2)
+    expect(latin1(queue.take(2))).toBe("de")
+    expect(queue.length).toBe(0)
+  })
+
+  it("byteAt reads across chunks, from either end", () => {
+    const queue = queueOf("a", "bc", "def")
+    expect(Array.from({ length: 6 }, (_, i) => String.fromCharCode(queue.byteAt(i))).join("")).toBe("abcdef")
+    queue.skip(2)
+    expect(String.fromCharCode(queue.byteAt(0), queue.byteAt(3))).toBe("cf")
+  })
+
+  it("readUInt: a header split across chunks, both byte orders, up to 8 bytes", () => {
+    const queue = new Framing.ByteQueue()
+    queue.push(bytes([0x01]))
+    queue.push(bytes([0x02, 0x03]))
+    queue.push(bytes([0x04, 0x05, 0x06, 0x07, 0x08]))
+    expect(queue.readUInt(0, 2)).toBe(0x0102)
+    expect(queue.readUInt(0, 2, true)).toBe(0x0201)
+    expect(queue.readUInt(1, 4)).toBe(0x02030405)
+    expect(queue.readUInt(1, 4, true)).toBe(0x05040302)
+    expect(queue.readUInt(0, 8)).toBe(Number(0x0102030405060708n))
+    expect(queue.readUInt(0, 3, true)).toBe(0x030201)
+  })
+
+  it("take: a view of the chunk when the bytes lie in it, one exact copy when they span chunks", () => {
+    const first = bytes("abcd")
+    const queue = new Framing.ByteQueue()
+    queue.push(first)
+    queue.push(bytes("ef"))
+    const inside = queue.take(2)
+    expect(inside.buffer).toBe(first.buffer)
+    const spanning = queue.take(3)
+    expect(latin1(spanning)).toBe("cde")
+    expect(spanning.buffer).not.toBe(first.buffer)
+    expect(spanning.byteLength).toBe(3)
+    expect(latin1(queue.takeAfter(0, 1))).toBe("f")
+    expect(queue.take(0).length).toBe(0)
+  })
+
+  it("takeAfter drops a header and takes the body in one step", () => {
+    const queue = queueOf("\x02", "hi", "\x01x")
+    expect(latin1(queue.takeAfter(1, 2))).toBe("hi")
+    expect(latin1(queue.takeAfter(1, 1))).toBe("x")
+  })
+
+  it("reading or consuming past the end is a RangeError, not undefined bytes", () => {
+    const queue = queueOf("ab")
+    expect(() => queue.byteAt(2)).toThrow(RangeError)
+    expect(() => queue.byteAt(-1)).toThrow(RangeError)
+    expect(() => queue.readUInt(1, 2)).toThrow(RangeError)
+    expect(() => queue.take(3)).toThrow(RangeError)
+    expect(() => queue.skip(3)).toThrow(RangeError)
+    expect(() => queue.takeAfter(1, 2)).toThrow(RangeError)
+    expect(queue.length).toBe(2)
+  })
+
+  describe("search", () => {
+    it("finds a delimiter split across chunks and resumes after it", () => {
+      const queue = new Framing.ByteQueue()
+      const crlf = queue.search("\r\n")
+      queue.push(bytes("GET / HTTP/1.1\r"))
+      expect(crlf.next()).toBe(-1)
+      expect(crlf.partial).toBe(1)
+      queue.push(bytes("\nHost: x\r\n\r\n"))
+      expect(crlf.next()).toBe(14)
+      expect(crlf.next()).toBe(23)
+      expect(crlf.next()).toBe(25)
+      expect(crlf.next()).toBe(-1)
+      expect(crlf.partial).toBe(0)
+    })
+
+    it("positions follow the queue as it is consumed", () => {
+      const queue = queueOf("ab,cd,", "ef")
+      const comma = queue.search(",")
+      expect(comma.next()).toBe(2)
+      expect(latin1(queue.take(3))).toBe("ab,")
+      expect(comma.next()).toBe(2)
+      queue.skip(3)
+      expect(comma.next()).toBe(-1)
+      queue.push(bytes(","))
+      expect(comma.next()).toBe(2)
+    })
+
+    it("a partial match whose first bytes were consumed falls back to what is still queued", () => {
+      const queue = queueOf("xaa")
+      const search = queue.search("aab")
+      expect(search.next()).toBe(-1)
+      expect(search.partial).toBe(2)
+      queue.skip(2)
+      queue.push(bytes("ab"))
+      // queued: "aab", the match must start at the one "a" left of the earlier two
+      expect(search.next()).toBe(0)
+    })
+
+    it("skipping past the scanned bytes restarts the search at the front", () => {
+      const queue = queueOf("zz")
+      const search = queue.search("zz")
+      expect(search.next()).toBe(0)
+      queue.push(bytes("zzz"))
+      queue.skip(4)
+      queue.push(bytes("z"))
+      expect(search.next()).toBe(0)
+    })
+
+    it("an empty delimiter is a RangeError", () => {
+      expect(() => new Framing.ByteQueue().search("")).toThrow(RangeError)
+    })
+
+    it.prop(
+      "finds every occurrence indexOf finds, non-overlapping, however the bytes were cut",
+      [fc.array(fc.constantFrom(0x61, 0x62, 0x63), { maxLength: 60 }), fc.constantFrom("a", "ab", "aba", "abcab", "bbb"), cutPoints],
+      ([data, delimiter, cuts]) => {
+        const haystack = Buffer.from(data)
+        const expected: Array<number> = []
+        for (let at = haystack.indexOf(delimiter); at >= 0; at = haystack.indexOf(delimiter, at + delimiter.length)) {
+          expected.push(at)
+        }
+        const queue = new Framing.ByteQueue()
+        const search = queue.search(delimiter)
+        const found: Array<number> = []
+        for (const chunk of cutAt(Uint8Array.from(data), cuts)) {
+          queue.push(chunk)
+          for (let at = search.next(); at >= 0; at = search.next()) found.push(at)
+        }
+        expect(found).toEqual(expected)
+      }
+    )
+  })
+})

@@ -162,6 +162,13 @@ export type FramingError = TruncatedFrameError | FrameTooLargeError | MalformedF
  */
 export interface Framer<O = Uint8Array, E = FramingError> {
   /**
+   * A fresh state machine of this framer, for code that is handed chunks one
+   * at a time outside a Stream (e.g. @effect/rpc's synchronous parser).
+   *
+   * @since 0.2.0
+   */
+  readonly decoder: () => FrameDecoder<O, E>
+  /**
    * Bytes in any chunking -> one element per frame. Frames decoded before an
    * error are emitted before it.
    *

@@ -14,9 +14,9 @@
  */
 import * as RpcSerialization from "@effect/rpc/RpcSerialization"
 import * as Layer from "effect/Layer"
-import type * as Framing from "./Framing.js"
+import * as Framing from "./Framing.js"
 import { jsonFormat, msgpackFormat } from "./internal/framing/message.js"
-import { makeParser, syncFramer } from "./internal/framing/rpcParser.js"
+import { makeParser } from "./internal/framing/rpcParser.js"
 
 /**
  * @since 0.2.0
@@ -27,8 +27,9 @@ export interface SerializationOptions {
   readonly format: "json" | "msgpack"
   /**
    * how messages are delimited; default `Framing.lengthPrefixed()` (4-byte
-   * big-endian length, 8 MiB limit). @effect/rpc parses synchronously, so the
-   * framer must expose its state machine as `decoder`.
+   * big-endian length, 8 MiB limit); any `Framer`, built-in or from
+   * `Framing.make`: @effect/rpc parses synchronously, so the parser drives the
+   * framer's own state machine (`Framer.decoder`).
    */
   readonly framer?: Framing.Framer | undefined
 }
@@ -52,7 +53,7 @@ export interface SerializationOptions {
  */
 export const make = (options: SerializationOptions): RpcSerialization.RpcSerialization["Type"] => {
   const format = options.format === "msgpack" ? msgpackFormat : jsonFormat
-  const framer = syncFramer(options.framer)
+  const framer = options.framer ?? Framing.lengthPrefixed()
   return RpcSerialization.RpcSerialization.of({
     contentType: options.format === "msgpack" ? "application/x-effect-net-msgpack" : "application/x-effect-net-json",
     includesFraming: true,

@@ -10,7 +10,7 @@ import * as Stream from "effect/Stream"
 import * as Framing from "../../src/Framing.js"
 import * as Message from "../../src/Message.js"
 import * as Utf8 from "../../src/Utf8.js"
-import { bytes, concat, cutAt, cuts, int32 } from "../util/bytes.js"
+import { bytes, concat, cutAt, cutPoints, int32 } from "../util/bytes.js"
 import { decodeChunks, Item, outcome, Tagged, utf8, wireOf } from "./support.js"
 
 const framed = (body: Uint8Array | string) => {
@@ -113,7 +113,7 @@ describe("Message decoding failures", () => {
 
   const good = [{ text: "é", n: 1, tags: [] }, { text: "😀", n: 2, tags: ["中"] }]
 
-  it.effect.prop("an invalid message mid-stream fails after the valid ones before it, wherever TCP cut", [cuts], ([cut]) =>
+  it.effect.prop("an invalid message mid-stream fails after the valid ones before it, wherever TCP cut", [cutPoints], ([cut]) =>
     Effect.gen(function*() {
       const codec = Message.json(Item)
       const wire = concat([yield* wireOf(codec, good), framed("{\"text\":"), yield* wireOf(codec, good)])

@@ -6,14 +6,14 @@ import * as fc from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as Framing from "../../src/Framing.js"
 import * as Message from "../../src/Message.js"
-import { cutAt, cuts } from "../util/bytes.js"
+import { cutAt, cutPoints } from "../util/bytes.js"
 import { BinaryItem, decodeChunks, Item, Tagged, utf8, wireOf } from "./support.js"
 
 const items = fc.array(Arbitrary.make(Item), { maxLength: 6 })
 
 // Each codec: its messages, encoded, cut anywhere (1-byte chunks included), decode to the same messages.
 const roundTrip = <A>(name: string, codec: Message.Codec<A>, messages: fc.Arbitrary<Array<A>>) =>
-  it.effect.prop(`${name}: messages do not depend on where TCP cut the bytes`, [messages, cuts], ([sent, cut]) =>
+  it.effect.prop(`${name}: messages do not depend on where TCP cut the bytes`, [messages, cutPoints], ([sent, cut]) =>
     Effect.gen(function*() {
       const wire = yield* wireOf(codec, sent)
       const got = yield* decodeChunks(codec, cutAt(wire, cut))
@@ -63,7 +63,7 @@ describe("Message round trips under random chunking", () => {
     encode: (s) => Effect.map(Prefix, (p) => p + s)
   })
 
-  it.effect.prop("a schema with a context decodes and encodes through Effect, in order", [fc.array(fc.string(), { maxLength: 5 }), cuts], ([sent, cut]) =>
+  it.effect.prop("a schema with a context decodes and encodes through Effect, in order", [fc.array(fc.string(), { maxLength: 5 }), cutPoints], ([sent, cut]) =>
     Effect.gen(function*() {
       const codec = Message.json(Schema.Struct({ s: Prefixed }))
       const messages = sent.map((s) => ({ s }))

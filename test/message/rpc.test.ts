@@ -5,7 +5,6 @@ import * as RpcGroup from "@effect/rpc/RpcGroup"
 import * as RpcSerialization from "@effect/rpc/RpcSerialization"
 import * as RpcServer from "@effect/rpc/RpcServer"
 import { describe, expect, it } from "@effect/vitest"
-import { IllegalArgumentException } from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as fc from "effect/FastCheck"
 import * as Layer from "effect/Layer"
@@ -14,21 +13,15 @@ import * as Net from "node:net"
 import * as Address from "../../src/Address.js"
 import * as Client from "../../src/Client.js"
 import * as Framing from "../../src/Framing.js"
-import { SizedDecoder } from "../../src/internal/framing/sized.js"
-import { VarintHeader } from "../../src/internal/framing/varint.js"
 import * as Message from "../../src/Message.js"
 import * as NetRpc from "../../src/rpc.js"
 import * as Server from "../../src/Server.js"
-import { concat, cutAt, cuts, int32 } from "../util/bytes.js"
+import { concat, cutAt, cutPoints, int32 } from "../util/bytes.js"
 import { tricky, utf8 } from "./support.js"
 
 const formats = ["json", "msgpack"] as const
 
-/** A varint framer that exposes its state machine, as @effect/rpc's synchronous parser needs. */
-const varint = (maxFrameLength: number): Framing.Framer => ({
-  ...Framing.varint({ maxFrameLength }),
-  decoder: () => new SizedDecoder(new VarintHeader(), { maxFrameLength, skipOversize: false })
-} as Framing.Framer)
+const varint = (maxFrameLength: number): Framing.Framer => Framing.varint({ maxFrameLength })
 
 const message = fc.record({
   _tag: fc.constant("Request"),
@@ -61,7 +54,7 @@ const thrown = (f: () => unknown): unknown => {
 describe("effect-net/rpc parser", () => {
   for (const format of formats) {
     for (const [name, framer] of [["lengthPrefixed", undefined], ["varint", varint(1024)]] as const) {
-      it.prop(`${format} over ${name}: messages cut anywhere come out whole, in order`, [fc.array(message, { maxLength: 5 }), cuts], ([sent, cut]) => {
+      it.prop(`${format} over ${name}: messages cut anywhere come out whole, in order`, [fc.array(message, { maxLength: 5 }), cutPoints], ([sent, cut]) => {
         const serialization = NetRpc.make({ format, framer })
         const writer = serialization.unsafeMake()
         const wire = concat(sent.map((m) => writer.encode(m) as Uint8Array))
@@ -113,8 +106,10 @@ describe("effect-net/rpc parser", () => {
     expect(() => small.encode("x".repeat(32))).toThrow(Framing.FrameTooLargeError)
   })
 
-  it("a framer that does not expose its decoder is refused when the layer is made", () => {
-    expect(() => NetRpc.make({ format: "json", framer: Framing.lines() })).toThrow(IllegalArgumentException)
+  it("any framer serves the parser: JSON over lines, cut into single bytes", () => {
+    const parser = NetRpc.make({ format: "json", framer: Framing.lines() }).unsafeMake()
+    const wire = concat([parser.encode({ id: "1", text: "a\nb ✓" }) as Uint8Array, parser.encode({ id: "2" }) as Uint8Array])
+    expect(feed(parser, cutAt(wire, "bytewise"))).toEqual([{ id: "1", text: "a\nb ✓" }, { id: "2" }])
   })
 })
 

@@ -31,7 +31,7 @@ export const counting = (n: number): Uint8Array => Uint8Array.from({ length: n }
 export { concat }
 
 // cutting a wire into chunks is the public testing helper's, written once
-export { cutAt, type Cuts } from "../../src/testing.js"
+export { cutAt, cutPoints, type Cuts } from "../../src/testing.js"
 
 /** What a decode produced: the frames (latin1) in order, then the error that ended the stream, if any. */
 export interface Decoded<E> {

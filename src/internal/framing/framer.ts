@@ -11,6 +11,7 @@ import { type Decoder, pipeThrough } from "./decoder.js"
 export const make = <O, E>(options: MakeOptions<O, E>): Framer<O, E> => {
   const encode = options.encode
   return {
+    decoder: options.decoder,
     decode: pipeThrough(options.decoder),
     encode: pipeThrough(() => encoder(encode)),
     encodeFrame: (frame) => {

@@ -8,7 +8,7 @@ import * as Stream from "effect/Stream"
 import { Packr, Unpackr } from "msgpackr"
 import type { Framer } from "../../Framing.js"
 import { type Codec, MessageDecodeError, MessageEncodeError } from "../../Message.js"
-import type { FramingError } from "./errors.js"
+import type { FramingError } from "../../Framing.js"
 import { Utf8FrameDecoder } from "./utf8.js"
 
 /**

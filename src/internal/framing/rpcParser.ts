@@ -1,56 +1,8 @@
 import * as RpcSerialization from "@effect/rpc/RpcSerialization"
-import { IllegalArgumentException } from "effect/Cause"
 import * as Either from "effect/Either"
-import { defaultMaxFrameLength, type Framer, lengthPrefixed as lengthPrefixedFramer } from "../../Framing.js"
+import type { Framer, FramingError } from "../../Framing.js"
 import { MessageDecodeError, MessageEncodeError } from "../../Message.js"
-import type { Decoder } from "./decoder.js"
-import type { FramingError } from "./errors.js"
-import { LengthFieldHeader } from "./lengthField.js"
 import type { Format } from "./message.js"
-import { SizedDecoder } from "./sized.js"
-
-/**
- * What @effect/rpc's synchronous `Parser` needs from a framer: a state
- * machine it can push socket chunks into by hand, and the one-frame encoder.
- *
- * @internal
- */
-export interface SyncFramer {
-  readonly decoder: () => Decoder<Uint8Array, Uint8Array, FramingError>
-  readonly encodeFrame: Framer["encodeFrame"]
-}
-
-const lengthPrefixed = {
-  lengthFieldOffset: 0,
-  lengthFieldLength: 4,
-  littleEndian: false,
-  lengthAdjustment: 0,
-  initialBytesToStrip: 4,
-  maxFrameLength: defaultMaxFrameLength
-} as const
-const defaultLimit = { maxFrameLength: defaultMaxFrameLength, skipOversize: false }
-
-/**
- * The default framer's state machine (what `Framing.lengthPrefixed()` runs),
- * and, for a given framer, the decoder it exposes. A `Framer` is a pair of
- * Stream pipelines that cannot be driven one socket chunk at a time, so one
- * without a `decoder` cannot serve a synchronous parser.
- *
- * @internal
- */
-export const syncFramer = (framer: Framer | undefined): SyncFramer => {
-  if (framer === undefined) {
-    return {
-      decoder: () => new SizedDecoder(new LengthFieldHeader(lengthPrefixed), defaultLimit),
-      encodeFrame: lengthPrefixedFramer().encodeFrame
-    }
-  }
-  const decoder: unknown = (framer as { readonly decoder?: unknown }).decoder
-  if (typeof decoder !== "function") {
-    throw new IllegalArgumentException("framer must expose its FrameDecoder (`decoder`) to serve @effect/rpc's synchronous parser")
-  }
-  return { decoder: decoder as SyncFramer["decoder"], encodeFrame: framer.encodeFrame }
-}
 
 const textEncoder = new TextEncoder()
 
@@ -65,7 +17,7 @@ const textEncoder = new TextEncoder()
  *
  * @internal
  */
-export const makeParser = (format: Format<unknown>, framer: SyncFramer): RpcSerialization.Parser => {
+export const makeParser = (format: Format<unknown>, framer: Framer): RpcSerialization.Parser => {
   const decoder = framer.decoder()
   const frames: Array<Uint8Array> = []
   let failure: unknown = undefined

@@ -17,6 +17,7 @@ import * as memory from "./internal/socket/memory.js"
 import * as nodeClient from "./internal/socket/nodeClient.js"
 import * as nodeServer from "./internal/socket/nodeServer.js"
 import * as engine from "./internal/socket/server.js"
+import * as timeouts from "./internal/socket/timeouts.js"
 import type { ServeOptions, Server } from "./Server.js"
 
 /**
@@ -155,8 +156,8 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Transport
   Effect.sync((): Transport["Type"] => {
     const network = memory.makeNetwork({ rechunk: options.rechunk })
     const clientOptions = {
-      idleTimeoutMillis: engine.millis(options.idleTimeout),
-      closeTimeoutMillis: engine.closeTimeoutMillis(options.closeTimeout)
+      idleTimeoutMillis: timeouts.millis(options.idleTimeout),
+      closeTimeoutMillis: timeouts.closeTimeoutMillis(options.closeTimeout)
     }
     // As over node:net: only the serving side honours allowHalfOpen; clients are always half-open capable.
     const serverOptions = { ...clientOptions, allowHalfOpen: options.allowHalfOpen ?? true }

@@ -34,9 +34,3 @@ export interface Endpoint {
   /** Called when a pull parks; lets a server interrupt idle handlers (`isIdle`) during shutdown. */
   onReadWait: (() => void) | undefined
 }
-
-/** @internal */
-export const readHighWaterMark = 64 * 1024
-
-/** @internal */
-export const defaultCloseTimeoutMillis = 500

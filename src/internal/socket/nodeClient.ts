@@ -9,7 +9,7 @@ import type { Connection } from "../../Connection.js"
 import { fromEndpoint } from "./connection.js"
 import type { Endpoint } from "./endpoint.js"
 import { makeEndpoint, tcpAddresses } from "./nodeSocket.js"
-import { closeTimeoutMillis, millis } from "./server.js"
+import { closeTimeoutMillis, defaultConnectTimeout, millis } from "./timeouts.js"
 import { ConnectError, errorCode } from "./errors.js"
 
 /** @internal */
@@ -20,9 +20,6 @@ export interface ConnectOptions {
   readonly keepAlive?: boolean | undefined
   readonly closeTimeout?: Duration.DurationInput | undefined
 }
-
-/** @internal */
-export const defaultConnectTimeout: Duration.DurationInput = "10 seconds"
 
 const open = (address: Address, options: ConnectOptions, timeoutMillis: number | undefined) =>
   Effect.async<Endpoint, ConnectError>((resume) => {

@@ -10,7 +10,7 @@ import * as AddressM from "../../Address.js"
 import type { Endpoint } from "./endpoint.js"
 import { makeEndpoint, tcpAddresses } from "./nodeSocket.js"
 import type { Listener, ServeOptions } from "./server.js"
-import { closeTimeoutMillis, millis } from "./server.js"
+import { closeTimeoutMillis, millis } from "./timeouts.js"
 import { errorCode, ListenError } from "./errors.js"
 
 /**

@@ -11,7 +11,7 @@ import type * as Net from "node:net"
 import type { Address } from "../../Address.js"
 import * as AddressM from "../../Address.js"
 import type { Endpoint } from "./endpoint.js"
-import { readHighWaterMark } from "./endpoint.js"
+import { readHighWaterMark } from "./timeouts.js"
 import type { SocketError } from "./errors.js"
 import { errorCode, IdleTimeoutError, ReadError, SocketClosedError, WriteError } from "./errors.js"
 

@@ -1,6 +1,6 @@
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
@@ -14,8 +14,8 @@ import { format } from "../../Address.js"
 import type { Connection } from "../../Connection.js"
 import { scoped } from "./connection.js"
 import type { Endpoint } from "./endpoint.js"
-import { defaultCloseTimeoutMillis } from "./endpoint.js"
 import type { ListenError } from "./errors.js"
+import { defaultShutdownGracePeriod } from "./timeouts.js"
 import { IdleTimeoutError } from "./errors.js"
 
 /** @internal */
@@ -35,34 +35,6 @@ export interface ServeOptions {
   readonly keepAlive?: boolean | undefined
   readonly backlog?: number | undefined
 }
-
-/** @internal */
-export const defaultShutdownGracePeriod: Duration.DurationInput = "5 seconds"
-
-/**
- * Node keeps timer delays as signed 32-bit milliseconds: a longer one (or
- * `Infinity`) fires after 1 ms, and `socket.setTimeout(Infinity)` throws.
- *
- * @internal
- */
-export const maxTimerMillis = 2 ** 31 - 1
-
-/**
- * The one place a timeout becomes a Node timer delay. `undefined` means "set
- * no timer": the option was not given, or is infinite. Finite values are
- * clamped to what a Node timer can hold (about 24.8 days).
- *
- * @internal
- */
-export const millis = (duration: Duration.DurationInput | undefined): number | undefined => {
-  if (duration === undefined) return undefined
-  const decoded = Duration.decode(duration)
-  return Duration.isFinite(decoded) ? Math.min(Math.max(0, Duration.toMillis(decoded)), maxTimerMillis) : undefined
-}
-
-/** The graceful-close bound; `undefined` (infinite) waits for the peer however long it takes. @internal */
-export const closeTimeoutMillis = (duration: Duration.DurationInput | undefined): number | undefined =>
-  duration === undefined ? defaultCloseTimeoutMillis : millis(duration)
 
 const isIdleTimeoutOnly = (cause: Cause.Cause<unknown>) => {
   const failures = Chunk.toReadonlyArray(Cause.failures(cause))

@@ -12,12 +12,12 @@ import type { Address } from "./Address.js"
 import * as AddressM from "./Address.js"
 import type { ConnectOptions } from "./Client.js"
 import type { Connection, ConnectError, ListenError } from "./Connection.js"
-import { scoped } from "./internal/socket/connection.js"
+import { acquire } from "./internal/socket/connection.js"
+import { endpointOptions } from "./internal/socket/endpoint.js"
 import * as memory from "./internal/socket/memory.js"
 import * as nodeClient from "./internal/socket/nodeClient.js"
 import * as nodeServer from "./internal/socket/nodeServer.js"
 import * as engine from "./internal/socket/server.js"
-import * as timeouts from "./internal/socket/timeouts.js"
 import type { ServeOptions, Server } from "./Server.js"
 
 /**
@@ -155,14 +155,11 @@ const makeNode = (address: Address, options: ConnectOptions & ServeOptions) =>
 export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Transport["Type"]> =>
   Effect.sync((): Transport["Type"] => {
     const network = memory.makeNetwork({ rechunk: options.rechunk })
-    const clientOptions = {
-      idleTimeoutMillis: timeouts.millis(options.idleTimeout),
-      closeTimeoutMillis: timeouts.closeTimeoutMillis(options.closeTimeout)
-    }
+    const clientOptions = endpointOptions(options)
     // As over node:net: only the serving side honours allowHalfOpen; clients are always half-open capable.
     const serverOptions = { ...clientOptions, allowHalfOpen: options.allowHalfOpen ?? true }
     return {
-      connect: Effect.uninterruptible(Effect.flatMap(network.connect(clientOptions), scoped)),
+      connect: acquire(network.connect(clientOptions)),
       serve: (handler) => engine.serve(network.listen(serverOptions), handler, options)
     }
   })

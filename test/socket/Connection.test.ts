@@ -287,9 +287,7 @@ describe("Connection", () => {
       socket.setTimeout = () => {
         throw Object.assign(new RangeError("no timer for you"), { code: "ERR_TEST" })
       }
-      const endpoint = makeEndpoint(socket, {
-        localAddress: address,
-        remoteAddress: address,
+      const endpoint = makeEndpoint(socket, { local: address, remote: address }, {
         idleTimeoutMillis: 100,
         closeTimeoutMillis: undefined
       })

@@ -1,15 +1,15 @@
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import * as Net from "node:net"
 import type { Address } from "../../Address.js"
 import * as AddressM from "../../Address.js"
 import type { Connection } from "../../Connection.js"
-import { fromEndpoint } from "./connection.js"
+import { acquire } from "./connection.js"
 import type { Endpoint } from "./endpoint.js"
+import { endpointOptions } from "./endpoint.js"
 import { makeEndpoint, tcpAddresses } from "./nodeSocket.js"
-import { closeTimeoutMillis, defaultConnectTimeout, millis } from "./timeouts.js"
+import { defaultConnectTimeout, millis } from "./timeouts.js"
 import { ConnectError, errorCode } from "./errors.js"
 
 /** @internal */
@@ -56,12 +56,7 @@ const open = (address: Address, options: ConnectOptions, timeoutMillis: number |
         const addresses = address._tag === "UnixAddress"
           ? { local: AddressM.unix(""), remote: address }
           : tcpAddresses(socket)
-        resume(Effect.succeed(makeEndpoint(socket, {
-          localAddress: addresses.local,
-          remoteAddress: addresses.remote,
-          idleTimeoutMillis: millis(options.idleTimeout),
-          closeTimeoutMillis: closeTimeoutMillis(options.closeTimeout)
-        })))
+        resume(Effect.succeed(makeEndpoint(socket, addresses, endpointOptions(options))))
       } catch (cause) {
         socket.destroy()
         resume(Effect.fail(new ConnectError({ address, code: errorCode(cause), cause })))
@@ -84,9 +79,4 @@ export const connect = (address: Address, options: ConnectOptions = {}): Effect.
   ConnectError,
   Scope.Scope
 > =>
-  Effect.uninterruptibleMask((restore) =>
-    restore(open(address, options, millis(options.connectTimeout ?? defaultConnectTimeout))).pipe(
-      Effect.tap((endpoint) => Effect.addFinalizer((exit) => endpoint.close(Exit.isSuccess(exit)))),
-      Effect.map(fromEndpoint)
-    )
-  )
+  acquire(open(address, options, millis(options.connectTimeout ?? defaultConnectTimeout)))

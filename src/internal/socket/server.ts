@@ -13,7 +13,7 @@ import type { Address } from "../../Address.js"
 import { format } from "../../Address.js"
 import type { Connection } from "../../Connection.js"
 import { scoped } from "./connection.js"
-import type { Endpoint } from "./endpoint.js"
+import type { Accept, Endpoint } from "./endpoint.js"
 import type { ListenError } from "./errors.js"
 import { defaultShutdownGracePeriod } from "./timeouts.js"
 import { IdleTimeoutError } from "./errors.js"
@@ -62,7 +62,7 @@ export interface Listener {
  * @internal
  */
 export const serve = <A, E, R>(
-  listen: (accept: (endpoint: Endpoint) => void) => Effect.Effect<Listener, ListenError, Scope.Scope>,
+  listen: (accept: Accept) => Effect.Effect<Listener, ListenError, Scope.Scope>,
   handler: (connection: Connection) => Effect.Effect<A, E, R>,
   options: ServeOptions
 ): Effect.Effect<Server, ListenError, R | Scope.Scope> =>
@@ -92,7 +92,11 @@ export const serve = <A, E, R>(
         Effect.ensuring(Effect.sync(() => handlers.delete(endpoint)))
       )
 
-    const accept = (endpoint: Endpoint) => {
+    const accept: Accept = (open) => {
+      const endpoint = open(() => {
+        // During shutdown a handler that parks with every request answered has no work in flight.
+        if (shuttingDown && endpoint.isIdle()) interrupt(endpoint)
+      })
       if (shuttingDown) return endpoint.destroy()
       if (handlers.size >= maxConnections) {
         endpoint.destroy()
@@ -100,10 +104,6 @@ export const serve = <A, E, R>(
           `connection from ${format(endpoint.remoteAddress)} closed: maxConnections (${maxConnections}) reached`
         ))
         return
-      }
-      endpoint.onReadWait = () => {
-        // During shutdown a handler that parks with every request answered has no work in flight.
-        if (shuttingDown && endpoint.isIdle()) interrupt(endpoint)
       }
       const fiber = run(handle(endpoint))
       // Its `ensuring` has already run if the fiber finished synchronously.

@@ -10,15 +10,15 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { Address } from "./Address.js"
 import * as AddressM from "./Address.js"
-import type { ConnectOptions } from "./Client.js"
-import type { Connection, ConnectError, ListenError } from "./Connection.js"
+import type { ConnectError, ConnectOptions } from "./Client.js"
+import type { Connection } from "./Connection.js"
 import { acquire } from "./internal/socket/connection.js"
 import { endpointOptions } from "./internal/socket/endpoint.js"
 import * as memory from "./internal/socket/memory.js"
 import * as nodeClient from "./internal/socket/nodeClient.js"
 import * as nodeServer from "./internal/socket/nodeServer.js"
 import * as engine from "./internal/socket/server.js"
-import type { ServeOptions, Server } from "./Server.js"
+import type { ListenError, ServeOptions, Server } from "./Server.js"
 
 /**
  * Connect to, or serve on, an address fixed by the layer.

@@ -5,12 +5,9 @@ import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
-import type { Connection, TypeId as ConnectionTypeId } from "../../Connection.js"
+import type { Connection, ReadFailure, WriteFailure } from "../../Connection.js"
+import { TypeId } from "../../Connection.js"
 import type { Endpoint } from "./endpoint.js"
-import type { SocketError } from "./errors.js"
-
-/** @internal */
-export const TypeId: ConnectionTypeId = Symbol.for("effect-net/Connection") as ConnectionTypeId
 
 const encoder = new TextEncoder()
 
@@ -46,7 +43,7 @@ export const scoped = (endpoint: Endpoint): Effect.Effect<Connection, never, Sco
 export const acquire = <E>(open: Effect.Effect<Endpoint, E>): Effect.Effect<Connection, E, Scope.Scope> =>
   Effect.uninterruptibleMask((restore) => Effect.flatMap(restore(open), scoped))
 
-const platformError = (reason: "Read" | "Write") => (cause: SocketError): Socket.SocketError =>
+const platformError = (reason: "Read" | "Write") => (cause: ReadFailure | WriteFailure): Socket.SocketError =>
   new Socket.SocketGenericError({ reason, cause })
 
 /**

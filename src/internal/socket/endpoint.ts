@@ -7,7 +7,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { Address } from "../../Address.js"
-import type { SocketError } from "./errors.js"
+import type { ReadFailure, WriteFailure } from "../../Connection.js"
 import { closeTimeoutMillis, millis } from "./timeouts.js"
 
 /**
@@ -21,11 +21,11 @@ export interface Endpoint {
   readonly localAddress: Address
   readonly remoteAddress: Address
   /** Everything received so far as one chunk, waiting if nothing is; `None` after the peer's FIN. */
-  readonly pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<SocketError>>
+  readonly pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>>
   /** Resolves once the bytes are accepted, waiting while the outgoing buffer is over its mark. */
-  readonly write: (data: ReadonlyArray<Uint8Array>) => Effect.Effect<void, SocketError>
+  readonly write: (data: ReadonlyArray<Uint8Array>) => Effect.Effect<void, WriteFailure>
   /** Half-close: no more writes, the peer reads EOF; reading goes on. */
-  readonly end: Effect.Effect<void, SocketError>
+  readonly end: Effect.Effect<void, WriteFailure>
   /** Graceful: FIN after the pending bytes, discard input until the peer closes (bounded), destroy. Otherwise destroy now. */
   readonly close: (graceful: boolean) => Effect.Effect<void>
   readonly destroy: () => void

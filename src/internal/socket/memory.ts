@@ -16,8 +16,10 @@ import type { Cut } from "./rechunk.js"
 import { makeCut } from "./rechunk.js"
 import { readHighWaterMark } from "./timeouts.js"
 import type { Listener } from "./server.js"
-import type { SocketError } from "./errors.js"
-import { ConnectError, IdleTimeoutError, ListenError, SocketClosedError, WriteError } from "./errors.js"
+import { ConnectError } from "../../Client.js"
+import type { ReadFailure, WriteFailure } from "../../Connection.js"
+import { IdleTimeoutError, SocketClosedError, WriteError } from "../../Connection.js"
+import { ListenError } from "../../Server.js"
 
 class Pipe {
   chunks: Array<Uint8Array> = []
@@ -42,7 +44,7 @@ const makeEndpoint = (
 ): Endpoint => {
   let closed = false
   let writeEnded = false
-  let failure: SocketError | undefined
+  let failure: IdleTimeoutError | undefined
   // Parked pulls are also in `input.readers`, which holds a graceful close's wait for the peer's FIN too.
   const reads = makeReads(onReadWait)
   const closeWaiters = new Set<() => void>()
@@ -84,7 +86,7 @@ const makeEndpoint = (
     wake(output.readers)
   }
 
-  const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<SocketError>> = Effect.suspend(() => {
+  const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>> = Effect.suspend(() => {
     if (input.chunks.length > 0) {
       let out: Array<Uint8Array>
       if (input.cut === undefined) {
@@ -110,7 +112,7 @@ const makeEndpoint = (
     return Effect.zipRight(parkRead, pull)
   })
 
-  const awaitDrain = Effect.async<void, SocketError>((resume) => {
+  const awaitDrain = Effect.async<void, WriteFailure>((resume) => {
     const check = () => {
       if (closed) return resume(Effect.fail(failure ?? new SocketClosedError({ operation: "write" })))
       if (output.broken) return resume(Effect.fail(new WriteError({ code: "EPIPE" })))
@@ -123,9 +125,11 @@ const makeEndpoint = (
     })
   })
 
-  const write = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, SocketError> =>
+  const write = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, WriteFailure> =>
     Effect.suspend(() => {
-      if (closed || writeEnded) return Effect.fail(failure ?? new SocketClosedError({ operation: "write" }))
+      if (closed || writeEnded) {
+        return Effect.fail(failure ?? new SocketClosedError({ operation: "write", halfClosed: !closed }))
+      }
       if (output.broken) return Effect.fail(new WriteError({ code: "EPIPE" }))
       touch()
       reads.answered()
@@ -142,7 +146,7 @@ const makeEndpoint = (
       return output.buffered > readHighWaterMark ? awaitDrain : Effect.void
     })
 
-  const end: Effect.Effect<void, SocketError> = Effect.suspend(() => {
+  const end: Effect.Effect<void, WriteFailure> = Effect.suspend(() => {
     if (closed) return Effect.fail(failure ?? new SocketClosedError({ operation: "end" }))
     endWrite()
     return Effect.void

@@ -1,25 +1,16 @@
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as Net from "node:net"
 import type { Address } from "../../Address.js"
 import * as AddressM from "../../Address.js"
+import type { ConnectOptions } from "../../Client.js"
+import { ConnectError } from "../../Client.js"
 import type { Connection } from "../../Connection.js"
 import { acquire } from "./connection.js"
 import type { Endpoint } from "./endpoint.js"
 import { endpointOptions } from "./endpoint.js"
-import { makeEndpoint, tcpAddresses } from "./nodeSocket.js"
+import { errorCode, makeEndpoint, tcpAddresses } from "./nodeSocket.js"
 import { defaultConnectTimeout, millis } from "./timeouts.js"
-import { ConnectError, errorCode } from "./errors.js"
-
-/** @internal */
-export interface ConnectOptions {
-  readonly connectTimeout?: Duration.DurationInput | undefined
-  readonly idleTimeout?: Duration.DurationInput | undefined
-  readonly noDelay?: boolean | undefined
-  readonly keepAlive?: boolean | undefined
-  readonly closeTimeout?: Duration.DurationInput | undefined
-}
 
 const open = (address: Address, options: ConnectOptions, timeoutMillis: number | undefined) =>
   Effect.async<Endpoint, ConnectError>((resume) => {

@@ -9,9 +9,10 @@ import type { Address, UnixAddress } from "../../Address.js"
 import * as AddressM from "../../Address.js"
 import type { Accept } from "./endpoint.js"
 import { endpointOptions } from "./endpoint.js"
-import { makeEndpoint, tcpAddresses } from "./nodeSocket.js"
-import type { Listener, ServeOptions } from "./server.js"
-import { errorCode, ListenError } from "./errors.js"
+import { errorCode, makeEndpoint, tcpAddresses } from "./nodeSocket.js"
+import type { ServeOptions } from "../../Server.js"
+import { ListenError } from "../../Server.js"
+import type { Listener } from "./server.js"
 
 /**
  * Longest `sun_path` the OS accepts, in bytes, without the terminating NUL.

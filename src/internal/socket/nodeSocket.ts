@@ -13,8 +13,20 @@ import * as AddressM from "../../Address.js"
 import type { Addresses, Endpoint, EndpointOptions } from "./endpoint.js"
 import { makeReads, wake } from "./endpoint.js"
 import { readHighWaterMark } from "./timeouts.js"
-import type { SocketError } from "./errors.js"
-import { errorCode, IdleTimeoutError, ReadError, SocketClosedError, WriteError } from "./errors.js"
+import type { ReadFailure, WriteFailure } from "../../Connection.js"
+import { IdleTimeoutError, ReadError, SocketClosedError, WriteError } from "../../Connection.js"
+
+/**
+ * Node's code for an error (`ECONNRESET`, …), `UNKNOWN` when it has none.
+ *
+ * @internal
+ */
+export const errorCode = (cause: unknown): string => {
+  if (typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string") {
+    return cause.code
+  }
+  return "UNKNOWN"
+}
 
 /** @internal */
 export const tcpAddresses = (socket: Net.Socket): Addresses => ({
@@ -41,9 +53,9 @@ export const makeEndpoint = (
   let buffered = 0
   let readEnded = false
   let discarding = false
-  let readFailure: SocketError | undefined
+  let readFailure: ReadError | IdleTimeoutError | undefined
   // Why later writes fail once the socket is gone; SocketClosedError if nothing went wrong.
-  let writeFailure: SocketError | undefined
+  let writeFailure: WriteError | IdleTimeoutError | undefined
   let closed = false
   const reads = makeReads(onReadWait)
   const drainWaiters = new Set<() => void>()
@@ -103,7 +115,7 @@ export const makeEndpoint = (
     if (socket.isPaused()) socket.resume()
   })
 
-  const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<SocketError>> = Effect.suspend(() => {
+  const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>> = Effect.suspend(() => {
     if (chunks.length > 0) {
       const out = Chunk.unsafeFromArray(chunks)
       chunks = []
@@ -117,7 +129,7 @@ export const makeEndpoint = (
     return Effect.zipRight(parkRead, pull)
   })
 
-  const awaitDrain = Effect.async<void, SocketError>((resume) => {
+  const awaitDrain = Effect.async<void, WriteFailure>((resume) => {
     const check = () => {
       if (writeFailure !== undefined) return resume(Effect.fail(writeFailure))
       if (closed || socket.destroyed) return resume(Effect.fail(new SocketClosedError({ operation: "write" })))
@@ -130,16 +142,20 @@ export const makeEndpoint = (
     })
   })
 
-  const write = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, SocketError> =>
+  const write = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, WriteFailure> =>
     Effect.suspend(() => {
-      if (writeClosed()) return Effect.fail(writeFailure ?? new SocketClosedError({ operation: "write" }))
+      if (writeClosed()) {
+        // Open but ended: our own `end` (or allowHalfOpen: false after the peer's FIN) closed the sending side.
+        const halfClosed = !closed && !socket.destroyed && socket.writableEnded
+        return Effect.fail(writeFailure ?? new SocketClosedError({ operation: "write", halfClosed }))
+      }
       reads.answered()
       let accepted = true
       for (const bytes of data) accepted = socket.write(bytes)
       return accepted ? Effect.void : awaitDrain
     })
 
-  const end: Effect.Effect<void, SocketError> = Effect.suspend(() => {
+  const end: Effect.Effect<void, WriteFailure> = Effect.suspend(() => {
     if (socket.writableEnded && !closed) return Effect.void
     if (closed || socket.destroyed) return Effect.fail(writeFailure ?? new SocketClosedError({ operation: "end" }))
     // Nothing more can be answered: the owner is done with what it read.

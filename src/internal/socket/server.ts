@@ -1,6 +1,5 @@
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
@@ -12,29 +11,11 @@ import * as Scope from "effect/Scope"
 import type { Address } from "../../Address.js"
 import { format } from "../../Address.js"
 import type { Connection } from "../../Connection.js"
+import { IdleTimeoutError } from "../../Connection.js"
+import type { ListenError, ServeOptions, Server } from "../../Server.js"
 import { scoped } from "./connection.js"
 import type { Accept, Endpoint } from "./endpoint.js"
-import type { ListenError } from "./errors.js"
 import { defaultShutdownGracePeriod } from "./timeouts.js"
-import { IdleTimeoutError } from "./errors.js"
-
-/** @internal */
-export interface Server {
-  readonly address: Address
-  readonly connections: Effect.Effect<number>
-}
-
-/** @internal */
-export interface ServeOptions {
-  readonly maxConnections?: number | undefined
-  readonly idleTimeout?: Duration.DurationInput | undefined
-  readonly allowHalfOpen?: boolean | undefined
-  readonly shutdownGracePeriod?: Duration.DurationInput | undefined
-  readonly closeTimeout?: Duration.DurationInput | undefined
-  readonly noDelay?: boolean | undefined
-  readonly keepAlive?: boolean | undefined
-  readonly backlog?: number | undefined
-}
 
 const isIdleTimeoutOnly = (cause: Cause.Cause<unknown>) => {
   const failures = Chunk.toReadonlyArray(Cause.failures(cause))

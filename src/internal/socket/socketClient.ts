@@ -2,9 +2,9 @@ import * as Socket from "@effect/platform/Socket"
 import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
 import type { Address } from "../../Address.js"
+import type { ConnectOptions } from "../../Client.js"
 import type { Connection } from "../../Connection.js"
 import { platformWrite, toSocket } from "./connection.js"
-import type { ConnectOptions } from "./nodeClient.js"
 import { connect } from "./nodeClient.js"
 
 const writeError = (cause: unknown): Socket.SocketError => new Socket.SocketGenericError({ reason: "Write", cause })

@@ -41,15 +41,21 @@ export class Transport extends Context.Tag("effect-net/Transport")<Transport, {
  * @category models
  */
 export interface TcpOptions extends ConnectOptions, ServeOptions {
+  /** The port to serve on and connect to; 0 serves on a free port (and `connect` follows it). @since 0.1.0 */
   readonly port: number
+  /** The host (default `127.0.0.1`, the IPv4 loopback). @since 0.1.0 */
   readonly host?: string | undefined
 }
 
 /**
+ * `layerUnix` options: the socket path, plus `Client.ConnectOptions` for
+ * `connect` and `Server.ServeOptions` for `serve`.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface UnixOptions extends ConnectOptions, ServeOptions {
+  /** The Unix-domain socket path to serve on and connect to. @since 0.1.0 */
   readonly path: string
 }
 
@@ -64,8 +70,18 @@ export interface UnixOptions extends ConnectOptions, ServeOptions {
  * @category models
  */
 export type Rechunk =
-  | { readonly _tag: "Fixed"; readonly size: number }
-  | { readonly _tag: "Random"; readonly seed: number; readonly maxSize: number }
+  | {
+    readonly _tag: "Fixed"
+    /** Bytes per piece (the last piece of a write may be shorter). @since 0.1.0 */
+    readonly size: number
+  }
+  | {
+    readonly _tag: "Random"
+    /** Seeds the cut sizes: the same seed gives the same cuts. @since 0.1.0 */
+    readonly seed: number
+    /** Largest piece, in bytes; sizes are drawn from `1..maxSize`. @since 0.1.0 */
+    readonly maxSize: number
+  }
 
 /**
  * @since 0.1.0
@@ -92,6 +108,7 @@ export const randomChunks = (seed: number, maxSize: number = 16): Rechunk => ({
  * @category models
  */
 export interface MemoryOptions extends ServeOptions {
+  /** How to cut the traffic, both ways (default: as written). @since 0.1.0 */
   readonly rechunk?: Rechunk | undefined
 }
 

@@ -6,6 +6,7 @@ import * as AddressM from "../../Address.js"
 import type { ConnectOptions } from "../../Client.js"
 import { ConnectError } from "../../Client.js"
 import type { Connection } from "../../Connection.js"
+import { badAddress } from "./badAddress.js"
 import { acquire } from "./connection.js"
 import type { Endpoint } from "./endpoint.js"
 import { endpointOptions } from "./endpoint.js"
@@ -70,4 +71,9 @@ export const connect = (address: Address, options: ConnectOptions = {}): Effect.
   ConnectError,
   Scope.Scope
 > =>
-  acquire(open(address, options, millis(options.connectTimeout ?? defaultConnectTimeout)))
+  Effect.suspend(() => {
+    const bad = badAddress(address)
+    return bad === undefined
+      ? acquire(open(address, options, millis(options.connectTimeout ?? defaultConnectTimeout)))
+      : Effect.fail(new ConnectError({ address, ...bad }))
+  })

@@ -7,6 +7,7 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import type { Address, UnixAddress } from "../../Address.js"
 import * as AddressM from "../../Address.js"
+import { badAddress } from "./badAddress.js"
 import type { Accept } from "./endpoint.js"
 import { endpointOptions } from "./endpoint.js"
 import { errorCode, makeEndpoint, tcpAddresses } from "./nodeSocket.js"
@@ -115,6 +116,8 @@ const bindUnix = (server: Net.Server, address: UnixAddress, backlog: number | un
 export const listen = (address: Address, options: ServeOptions) =>
 (accept: Accept): Effect.Effect<Listener, ListenError, Scope.Scope> =>
   Effect.gen(function*() {
+    const bad = badAddress(address)
+    if (bad !== undefined) return yield* new ListenError({ address, ...bad })
     if (address._tag === "UnixAddress" && Buffer.byteLength(address.path) > maxUnixPathBytes) {
       return yield* new ListenError({
         address,

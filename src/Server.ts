@@ -69,11 +69,12 @@ export interface ServeOptions {
 
 /**
  * Listens on `address` and runs `handler` for each connection in its own
- * fiber and scope. A handler that fails or dies is logged (`Effect.logError`
- * with the cause, annotated with `remoteAddress`; a failure that is only an
- * `IdleTimeoutError` is logged at Info) and its connection destroyed; one
- * that succeeds has its connection closed gracefully. The server keeps
- * serving either way.
+ * fiber and scope. A handler that fails or dies is logged in one line at
+ * Error — `connection handler failed: <tag>: <message>` (or `died`, for a
+ * defect), annotated with `remoteAddress`; a failure that is only an
+ * `IdleTimeoutError` is logged at Info — with the full cause at Debug, and
+ * its connection destroyed; one that succeeds has its connection closed
+ * gracefully. The server keeps serving either way.
  *
  * Closing the scope stops accepting; idle handlers — waiting to read, with no
  * bytes read since their last write or `end` — are interrupted at once (or as

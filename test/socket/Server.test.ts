@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -8,6 +9,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
 import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Stream from "effect/Stream"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
@@ -35,6 +37,12 @@ const captureLogs = () => {
     })
   })
   return { logs, layer: Logger.replace(Logger.defaultLogger, logger) }
+}
+
+class BadRequest extends Data.TaggedError("BadRequest")<{ readonly got: string }> {
+  override get message() {
+    return `bad request: ${JSON.stringify(this.got)}`
+  }
 }
 
 const echoHandler = (conn: Connection) => conn.read.pipe(Stream.run(conn.sink))
@@ -84,13 +92,13 @@ describe("Server", () => {
       expect(ms).toBeLessThan(1500)
     }))
 
-  it.scopedLive("a failing or defecting handler is logged and its connection closed; the server keeps serving", () => {
+  it.scopedLive("a failing or defecting handler is logged in one line and its connection closed; the server keeps serving", () => {
     const { layer, logs } = captureLogs()
     return Effect.gen(function*() {
       const server = yield* Server.serve(Address.tcp(0), (conn) =>
         Effect.gen(function*() {
           const first = Buffer.concat(Chunk.toReadonlyArray(yield* conn.read.pipe(Stream.take(1), Stream.runCollect)))
-          if (first.toString() === "fail") return yield* Effect.fail("handler failed on purpose")
+          if (first.toString() === "fail") return yield* new BadRequest({ got: "fail" })
           if (first.toString() === "die") return yield* Effect.die(new Error("handler died on purpose"))
           yield* conn.write(first)
         }))
@@ -101,11 +109,30 @@ describe("Server", () => {
         expect(data.byteLength).toBe(0)
       }
       expect(yield* roundTrip(server.address, "still here")).toBe("still here")
+      // One line each at Error, the tag and the message, no cause attached...
       const errors = logs.filter((log) => log.level === "ERROR")
-      expect(errors).toHaveLength(2)
-      expect(errors[0]!.message).toContain("connection handler failed")
-      expect(errors[0]!.cause).toContain("handler failed on purpose")
-      expect(errors[1]!.cause).toContain("handler died on purpose")
+      expect(errors.map((log) => log.message)).toEqual([
+        "connection handler failed: BadRequest: bad request: \"fail\"",
+        "connection handler died: Error: handler died on purpose"
+      ])
+      expect(errors.map((log) => log.cause)).toEqual(["", ""])
+      // ...and the full cause at Debug.
+      const debug = logs.filter((log) => log.level === "DEBUG")
+      expect(debug).toHaveLength(2)
+      expect(debug[0]!.cause).toContain("bad request")
+      expect(debug[1]!.cause).toContain("handler died on purpose")
+      expect(debug[1]!.cause).toContain("\n    at ")
+    }).pipe(Logger.withMinimumLogLevel(LogLevel.Debug), Effect.provide(layer))
+  })
+
+  it.scopedLive("a handler failure is not logged at Debug under the default minimum level", () => {
+    const { layer, logs } = captureLogs()
+    return Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), () => new BadRequest({ got: "anything" }))
+      const peer = yield* rawConnect(server.address)
+      yield* peer.ended
+      yield* Effect.sleep("20 millis")
+      expect(logs.map((log) => log.level)).toEqual(["ERROR"])
     }).pipe(Effect.provide(layer))
   })
 

@@ -6,6 +6,7 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
+import { hasProperty } from "effect/Predicate"
 import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
 import type { Address } from "../../Address.js"
@@ -16,6 +17,23 @@ import type { ListenError, ServeOptions, Server } from "../../Server.js"
 import { scoped } from "./connection.js"
 import type { Accept, Endpoint } from "./endpoint.js"
 import { defaultShutdownGracePeriod } from "./timeouts.js"
+
+/**
+ * One line for a handler's failure: the error's tag (or class name) and its
+ * message. A peer that misbehaves is routine for a server; the full cause
+ * goes to Debug.
+ */
+const summary = (cause: Cause.Cause<unknown>): string => {
+  const error = Cause.squash(cause)
+  const name = hasProperty(error, "_tag") && typeof error._tag === "string"
+    ? error._tag
+    : error instanceof Error
+    ? error.name
+    : undefined
+  const message = error instanceof Error ? error.message : String(error)
+  const line = name === undefined || message === "" ? (name ?? message) : `${name}: ${message}`
+  return line.replace(/\s*\n\s*/g, " ")
+}
 
 const isIdleTimeoutOnly = (cause: Cause.Cause<unknown>) => {
   const failures = Chunk.toReadonlyArray(Cause.failures(cause))
@@ -65,9 +83,14 @@ export const serve = <A, E, R>(
         Effect.catchAllCause((cause) =>
           Cause.isInterruptedOnly(cause)
             ? Effect.void
-            : isIdleTimeoutOnly(cause)
-            ? Effect.logInfo("connection closed: idle timeout", cause)
-            : Effect.logError("connection handler failed", cause)
+            : Effect.zipRight(
+              isIdleTimeoutOnly(cause)
+                ? Effect.logInfo(`connection closed: ${summary(cause)}`)
+                : Cause.isFailure(cause)
+                ? Effect.logError(`connection handler failed: ${summary(cause)}`)
+                : Effect.logError(`connection handler died: ${summary(cause)}`),
+              Effect.logDebug("connection handler cause", cause)
+            )
         ),
         Effect.annotateLogs({ remoteAddress: format(endpoint.remoteAddress) }),
         Effect.ensuring(Effect.sync(() => handlers.delete(endpoint)))

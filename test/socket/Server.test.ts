@@ -11,9 +11,9 @@ import * as Scope from "effect/Scope"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Stream from "effect/Stream"
+import * as Esbuild from "esbuild"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Address from "../../src/Address.js"
 import * as Client from "../../src/Client.js"
@@ -44,6 +44,34 @@ class BadRequest extends Data.TaggedError("BadRequest")<{ readonly got: string }
     return `bad request: ${JSON.stringify(this.got)}`
   }
 }
+
+/**
+ * Bundles `script` (its relative imports resolve in src/) with what it uses into one file in `dir`, then runs
+ * it as uid/gid 65534 with `dir` as its cwd and HOME: only node built-ins and that file.
+ */
+const runAsNobody = (dir: string, script: string) =>
+  Effect.gen(function*() {
+    const outfile = Path.join(dir, "child.mjs")
+    yield* Effect.promise(() =>
+      Esbuild.build({
+        stdin: { contents: script, resolveDir: Path.resolve(peersDir, "../../src"), loader: "ts" },
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        outfile,
+        logLevel: "silent"
+      })
+    )
+    Fs.chmodSync(outfile, 0o644)
+    return ChildProcess.spawnSync(process.execPath, [outfile], {
+      uid: 65534,
+      gid: 65534,
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 20_000,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir }
+    })
+  })
 
 const echoHandler = (conn: Connection) => conn.read.pipe(Stream.run(conn.sink))
 
@@ -403,6 +431,8 @@ describe("Server", () => {
   it.scopedLive("a Unix path in a directory we may not write is ListenError EACCES", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
+      // World-readable, so that an unprivileged child reaches `locked` and fails on the write, not the way there.
+      Fs.chmodSync(dir, 0o755)
       const locked = Path.join(dir, "locked")
       Fs.mkdirSync(locked, { mode: 0o555 })
       const path = Path.join(locked, "s.sock")
@@ -411,24 +441,18 @@ describe("Server", () => {
         expect(error.code).toBe("EACCES")
         return
       }
-      // Root may write anywhere: ask an unprivileged child to listen instead.
-      const src = Path.resolve(peersDir, "../../src")
-      const script = [
+      // Root may write anywhere: ask an unprivileged child to listen instead. It runs one self-contained
+      // file in `dir`, so it needs to read nothing of the checkout (which may be in a directory only root can read).
+      const child = yield* runAsNobody(dir, [
         `import * as Effect from "effect/Effect"`,
-        `import * as Address from ${JSON.stringify(Path.join(src, "Address.ts"))}`,
-        `import * as Server from ${JSON.stringify(Path.join(src, "Server.ts"))}`,
-        `const exit = await Effect.runPromiseExit(Effect.scoped(Server.serve(Address.unix(${JSON.stringify(path)}), () => Effect.void)))`,
+        `import * as Address from "./Address.ts"`,
+        `import * as Server from "./Server.ts"`,
+        `const exit = await Effect.runPromiseExit(Effect.scoped(Server.serve(Address.unix(${
+          JSON.stringify(path)
+        }), () => Effect.void)))`,
         `process.stdout.write(exit._tag === "Failure" && exit.cause._tag === "Fail" ? exit.cause.error._tag + " " + exit.cause.error.code : "no error")`
-      ].join("\n")
-      const child = ChildProcess.spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-        uid: 65534,
-        gid: 65534,
-        cwd: Path.resolve(src, ".."),
-        encoding: "utf8",
-        timeout: 20_000,
-        env: { ...process.env, HOME: Os.tmpdir() }
-      })
-      expect(child.stdout).toBe("ListenError EACCES")
+      ].join("\n"))
+      expect(child.stdout, `the child's stderr:\n${child.stderr}`).toBe("ListenError EACCES")
     }), { timeout: 30_000 })
 
   it.scopedLive("a TCP port in use is ListenError EADDRINUSE", () =>

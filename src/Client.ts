@@ -10,8 +10,8 @@ import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { Address } from "./Address.js"
-import { format } from "./Address.js"
 import type { Connection } from "./Connection.js"
+import { failureMessage } from "./internal/socket/badAddress.js"
 import * as internal from "./internal/socket/nodeClient.js"
 import * as socketClient from "./internal/socket/socketClient.js"
 
@@ -96,6 +96,6 @@ export class ConnectError extends Data.TaggedError("ConnectError")<{
 }> {
   /** @since 0.1.0 */
   override get message(): string {
-    return `connect to ${format(this.address)} failed: ${this.code}${this.reason === undefined ? "" : ` (${this.reason})`}`
+    return failureMessage("connect to", this)
   }
 }

@@ -13,8 +13,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { Address } from "./Address.js"
-import { format } from "./Address.js"
 import type { Connection } from "./Connection.js"
+import { failureMessage } from "./internal/socket/badAddress.js"
 import { toSocket } from "./internal/socket/connection.js"
 import * as nodeServer from "./internal/socket/nodeServer.js"
 import * as internal from "./internal/socket/server.js"
@@ -173,6 +173,6 @@ export class ListenError extends Data.TaggedError("ListenError")<{
 }> {
   /** @since 0.1.0 */
   override get message(): string {
-    return `listen on ${format(this.address)} failed: ${this.code}${this.reason === undefined ? "" : ` (${this.reason})`}`
+    return failureMessage("listen on", this)
   }
 }

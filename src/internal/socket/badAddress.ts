@@ -4,6 +4,7 @@
  * caller's typed error.
  */
 import type { Address } from "../../Address.js"
+import { format } from "../../Address.js"
 
 /** @internal */
 export interface BadAddress {
@@ -31,3 +32,14 @@ export const badAddress = (address: Address): BadAddress | undefined => {
     ? undefined
     : { code: "ERR_SOCKET_BAD_PORT", reason: `port must be an integer from 0 to 65535, got ${String(port)}` }
 }
+
+/**
+ * `ConnectError` / `ListenError` messages: what was tried where, Node's code,
+ * and the reason when there is one.
+ *
+ * @internal
+ */
+export const failureMessage = (
+  action: "connect to" | "listen on",
+  error: { readonly address: Address; readonly code: string; readonly reason?: string | undefined }
+): string => `${action} ${format(error.address)} failed: ${error.code}${error.reason === undefined ? "" : ` (${error.reason})`}`

@@ -1,6 +1,6 @@
 /**
  * In-process connections: two bounded byte pipes per pair, with optional
- * re-chunking of what flows through them to simulate TCP fragmentation.
+ * re-chunking (rechunk.ts) of what flows through them to simulate TCP fragmentation.
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"

@@ -4,14 +4,16 @@
  * @since 0.1.0
  */
 import * as Socket from "@effect/platform/Socket"
+import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { Address } from "./Address.js"
 import type { Connection } from "./Connection.js"
+import { failureMessage } from "./internal/socket/badAddress.js"
 import * as internal from "./internal/socket/nodeClient.js"
 import * as socketClient from "./internal/socket/socketClient.js"
-import * as errors from "./internal/socket/errors.js"
 
 /**
  * | option | default | meaning |
@@ -25,7 +27,18 @@ import * as errors from "./internal/socket/errors.js"
  * @since 0.1.0
  * @category models
  */
-export interface ConnectOptions extends internal.ConnectOptions {}
+export interface ConnectOptions {
+  /** Fail with `ConnectError` `ETIMEDOUT` after this long (default 10 seconds; infinite: no bound). @since 0.1.0 */
+  readonly connectTimeout?: Duration.DurationInput | undefined
+  /** No bytes read or written for this long: reads fail with `IdleTimeoutError`, the socket is closed (default: none). @since 0.1.0 */
+  readonly idleTimeout?: Duration.DurationInput | undefined
+  /** Disable Nagle's algorithm on a TCP socket (default `false`). @since 0.1.0 */
+  readonly noDelay?: boolean | undefined
+  /** Enable TCP keep-alive probes (default `false`). @since 0.1.0 */
+  readonly keepAlive?: boolean | undefined
+  /** How long a graceful close waits for the peer before destroying the socket (default 500 millis; infinite: no bound). @since 0.1.0 */
+  readonly closeTimeout?: Duration.DurationInput | undefined
+}
 
 /**
  * Connects to `address`. The connection is closed with the scope: gracefully
@@ -35,10 +48,10 @@ export interface ConnectOptions extends internal.ConnectOptions {}
  * @since 0.1.0
  * @category constructors
  */
-export const connect: (
+export const connect = (
   address: Address,
   options?: ConnectOptions
-) => Effect.Effect<Connection, ConnectError, Scope.Scope> = internal.connect
+): Effect.Effect<Connection, ConnectError, Scope.Scope> => internal.connect(address, options)
 
 /**
  * Provides `@effect/platform`'s `Socket.Socket`. Like the platform's
@@ -63,12 +76,26 @@ export const layerSocket = (
 ): Layer.Layer<Socket.Socket> => Layer.scoped(Socket.Socket, socketClient.make(address, options))
 
 /**
+ * Connecting failed: `code` is Node's (`ECONNREFUSED`, `ENOENT`, …),
+ * `ETIMEDOUT` when `connectTimeout` passed, or `ERR_SOCKET_BAD_PORT` /
+ * `ERR_INVALID_ARG_VALUE` for an address that cannot be dialled (`reason`
+ * says why).
+ *
  * @since 0.1.0
  * @category errors
  */
-export const ConnectError = errors.ConnectError
-/**
- * @since 0.1.0
- * @category errors
- */
-export type ConnectError = errors.ConnectError
+export class ConnectError extends Data.TaggedError("ConnectError")<{
+  /** Where we tried to connect. @since 0.1.0 */
+  readonly address: Address
+  /** Node's error code, or ours for a bad address or a timeout. @since 0.1.0 */
+  readonly code: string
+  /** Why, in words, when the code alone does not say (a bad address). @since 0.1.0 */
+  readonly reason?: string | undefined
+  /** Node's error, when there was one. @since 0.1.0 */
+  readonly cause?: unknown
+}> {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return failureMessage("connect to", this)
+  }
+}

@@ -5,19 +5,21 @@
  * @since 0.1.0
  */
 import type * as Socket from "@effect/platform/Socket"
+import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
 import { hasProperty } from "effect/Predicate"
 import type * as Sink from "effect/Sink"
 import type * as Stream from "effect/Stream"
 import type { Address } from "./Address.js"
+import type { ConnectError } from "./Client.js"
 import * as internal from "./internal/socket/connection.js"
-import * as errors from "./internal/socket/errors.js"
+import type { ListenError } from "./Server.js"
 
 /**
  * @since 0.1.0
  * @category type ids
  */
-export const TypeId: unique symbol = internal.TypeId
+export const TypeId: unique symbol = Symbol.for("effect-net/Connection")
 
 /**
  * @since 0.1.0
@@ -52,13 +54,20 @@ export type TypeId = typeof TypeId
  * @category models
  */
 export interface Connection {
+  /** @since 0.1.0 */
   readonly [TypeId]: TypeId
+  /** Our end: the bound TCP address, or the Unix path (empty on a client's side). @since 0.1.0 */
   readonly localAddress: Address
+  /** The peer's end: its TCP address, or the Unix path (empty on a server's side). @since 0.1.0 */
   readonly remoteAddress: Address
-  readonly read: Stream.Stream<Uint8Array, SocketError>
-  readonly write: (data: Uint8Array | string) => Effect.Effect<void, SocketError>
-  readonly sink: Sink.Sink<void, Uint8Array, never, SocketError>
-  readonly end: Effect.Effect<void, SocketError>
+  /** The bytes from the peer, pulled on demand; ends on the peer's FIN. @since 0.1.0 */
+  readonly read: Stream.Stream<Uint8Array, ReadFailure>
+  /** Resolves once Node accepted the bytes (after `'drain'` when its buffer is full). @since 0.1.0 */
+  readonly write: (data: Uint8Array | string) => Effect.Effect<void, WriteFailure>
+  /** Writes each element of a stream with `write`'s backpressure, one batched write per chunk. @since 0.1.0 */
+  readonly sink: Sink.Sink<void, Uint8Array, never, WriteFailure>
+  /** Half-close: the peer reads EOF, reading goes on. Idempotent. @since 0.1.0 */
+  readonly end: Effect.Effect<void, WriteFailure>
 }
 
 /**
@@ -79,35 +88,7 @@ export const isConnection = (u: unknown): u is Connection => hasProperty(u, Type
  * @since 0.1.0
  * @category interop
  */
-export const toSocket: (self: Connection) => Socket.Socket = internal.toSocket
-
-/**
- * Connecting failed. `code` is Node's (`ECONNREFUSED`, `ENOENT`, …) or
- * `ETIMEDOUT` when `connectTimeout` passed.
- *
- * @since 0.1.0
- * @category errors
- */
-export const ConnectError = errors.ConnectError
-/**
- * @since 0.1.0
- * @category errors
- */
-export type ConnectError = errors.ConnectError
-
-/**
- * Listening failed: `EADDRINUSE`, `EACCES`, or `ENAMETOOLONG` for a Unix
- * path longer than the OS allows (`reason` says so).
- *
- * @since 0.1.0
- * @category errors
- */
-export const ListenError = errors.ListenError
-/**
- * @since 0.1.0
- * @category errors
- */
-export type ListenError = errors.ListenError
+export const toSocket = (self: Connection): Socket.Socket => internal.toSocket(self)
 
 /**
  * Node reported an error while the connection was open (`ECONNRESET`, …);
@@ -116,26 +97,37 @@ export type ListenError = errors.ListenError
  * @since 0.1.0
  * @category errors
  */
-export const ReadError = errors.ReadError
-/**
- * @since 0.1.0
- * @category errors
- */
-export type ReadError = errors.ReadError
+export class ReadError extends Data.TaggedError("ReadError")<{
+  /** Node's error code (`ECONNRESET`, …), or `UNKNOWN` when it gave none. @since 0.1.0 */
+  readonly code: string
+  /** Node's error, when there was one. @since 0.1.0 */
+  readonly cause?: unknown
+}> {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `socket read failed: ${this.code}`
+  }
+}
 
 /**
  * Node reported an error while the connection was open (`EPIPE`,
- * `ECONNRESET`, …); seen by writes.
+ * `ECONNRESET`, …); seen by writes. A write after the peer went away is
+ * `EPIPE`.
  *
  * @since 0.1.0
  * @category errors
  */
-export const WriteError = errors.WriteError
-/**
- * @since 0.1.0
- * @category errors
- */
-export type WriteError = errors.WriteError
+export class WriteError extends Data.TaggedError("WriteError")<{
+  /** Node's error code (`EPIPE`, `ECONNRESET`, …), or `UNKNOWN` when it gave none. @since 0.1.0 */
+  readonly code: string
+  /** Node's error, when there was one. @since 0.1.0 */
+  readonly cause?: unknown
+}> {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `socket write failed: ${this.code}`
+  }
+}
 
 /**
  * No bytes were read or written for `idleTimeout`; the socket was closed.
@@ -143,31 +135,64 @@ export type WriteError = errors.WriteError
  * @since 0.1.0
  * @category errors
  */
-export const IdleTimeoutError = errors.IdleTimeoutError
-/**
- * @since 0.1.0
- * @category errors
- */
-export type IdleTimeoutError = errors.IdleTimeoutError
+export class IdleTimeoutError extends Data.TaggedError("IdleTimeoutError")<{
+  /** The `idleTimeout` that passed, in milliseconds. @since 0.1.0 */
+  readonly timeoutMillis: number
+}> {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `no bytes read or written for ${this.timeoutMillis} ms`
+  }
+}
 
 /**
- * The socket was already closed (or half-closed, for writes) and nothing went
- * wrong to say more.
+ * The socket was already closed (or, for writes, half-closed by our own
+ * `end`) and nothing went wrong to say more.
  *
  * @since 0.1.0
  * @category errors
  */
-export const SocketClosedError = errors.SocketClosedError
-/**
- * @since 0.1.0
- * @category errors
- */
-export type SocketClosedError = errors.SocketClosedError
+export class SocketClosedError extends Data.TaggedError("SocketClosedError")<{
+  /** What was attempted. @since 0.1.0 */
+  readonly operation: "read" | "write" | "end"
+  /**
+   * `true` when the socket is still open but our sending side was closed:
+   * `end` ran (or, on a server with `allowHalfOpen: false`, the peer's FIN
+   * ended it). Reading goes on.
+   *
+   * @since 0.1.0
+   */
+  readonly halfClosed?: boolean | undefined
+}> {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return this.halfClosed === true
+      ? `cannot ${this.operation}: the socket was half-closed by us (end); it can still read, not write`
+      : `cannot ${this.operation}: the socket is closed`
+  }
+}
 
 /**
- * Every socket error.
+ * What `Connection.read` can fail with.
  *
  * @since 0.1.0
  * @category errors
  */
-export type SocketError = errors.SocketError
+export type ReadFailure = ReadError | IdleTimeoutError | SocketClosedError
+
+/**
+ * What `Connection.write`, `sink` and `end` can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type WriteFailure = WriteError | IdleTimeoutError | SocketClosedError
+
+/**
+ * Every socket error: connecting (`Client.ConnectError`), listening
+ * (`Server.ListenError`), and an open connection's reads and writes.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type SocketError = ConnectError | ListenError | ReadFailure | WriteFailure

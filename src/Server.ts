@@ -6,16 +6,18 @@
  */
 import type * as Socket from "@effect/platform/Socket"
 import * as SocketServer from "@effect/platform/SocketServer"
+import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { Address } from "./Address.js"
 import type { Connection } from "./Connection.js"
+import { failureMessage } from "./internal/socket/badAddress.js"
 import { toSocket } from "./internal/socket/connection.js"
 import * as nodeServer from "./internal/socket/nodeServer.js"
 import * as internal from "./internal/socket/server.js"
-import * as errors from "./internal/socket/errors.js"
 
 /**
  * A running server. `address` is the bound address (the real port when 0 was
@@ -24,7 +26,12 @@ import * as errors from "./internal/socket/errors.js"
  * @since 0.1.0
  * @category models
  */
-export interface Server extends internal.Server {}
+export interface Server {
+  /** The bound address: the real port when 0 was asked. @since 0.1.0 */
+  readonly address: Address
+  /** How many connections are being handled now. @since 0.1.0 */
+  readonly connections: Effect.Effect<number>
+}
 
 /**
  * | option | default | meaning |
@@ -41,15 +48,33 @@ export interface Server extends internal.Server {}
  * @since 0.1.0
  * @category models
  */
-export interface ServeOptions extends internal.ServeOptions {}
+export interface ServeOptions {
+  /** Connections beyond this many are closed at once and a warning is logged (default: unlimited). @since 0.1.0 */
+  readonly maxConnections?: number | undefined
+  /** No bytes read or written for this long: the handler's read fails with `IdleTimeoutError`, the socket is closed (default: none). @since 0.1.0 */
+  readonly idleTimeout?: Duration.DurationInput | undefined
+  /** After the peer's FIN the handler can still write (default `true`); `false` ends our side too. @since 0.1.0 */
+  readonly allowHalfOpen?: boolean | undefined
+  /** On scope close, how long busy handlers may run before they are interrupted (default 5 seconds). @since 0.1.0 */
+  readonly shutdownGracePeriod?: Duration.DurationInput | undefined
+  /** How long a graceful close waits for the peer before destroying the socket (default 500 millis; infinite: no bound). @since 0.1.0 */
+  readonly closeTimeout?: Duration.DurationInput | undefined
+  /** Disable Nagle's algorithm on accepted TCP sockets (default `false`). @since 0.1.0 */
+  readonly noDelay?: boolean | undefined
+  /** TCP keep-alive on accepted sockets (default `false`). @since 0.1.0 */
+  readonly keepAlive?: boolean | undefined
+  /** The listen backlog (default: Node's). @since 0.1.0 */
+  readonly backlog?: number | undefined
+}
 
 /**
  * Listens on `address` and runs `handler` for each connection in its own
- * fiber and scope. A handler that fails or dies is logged (`Effect.logError`
- * with the cause, annotated with `remoteAddress`; a failure that is only an
- * `IdleTimeoutError` is logged at Info) and its connection destroyed; one
- * that succeeds has its connection closed gracefully. The server keeps
- * serving either way.
+ * fiber and scope. A handler that fails or dies is logged in one line at
+ * Error — `connection handler failed: <tag>: <message>` (or `died`, for a
+ * defect), annotated with `remoteAddress`; a failure that is only an
+ * `IdleTimeoutError` is logged at Info — with the full cause at Debug, and
+ * its connection destroyed; one that succeeds has its connection closed
+ * gracefully. The server keeps serving either way.
  *
  * Closing the scope stops accepting; idle handlers — waiting to read, with no
  * bytes read since their last write or `end` — are interrupted at once (or as
@@ -129,12 +154,25 @@ export const layerSocketServer = (
   )
 
 /**
+ * Listening failed: `EADDRINUSE`, `EACCES`, `ENAMETOOLONG` for a Unix path
+ * longer than the OS allows, `ERR_SOCKET_BAD_PORT` / `ERR_INVALID_ARG_VALUE`
+ * for an address that cannot be bound (`reason` says why).
+ *
  * @since 0.1.0
  * @category errors
  */
-export const ListenError = errors.ListenError
-/**
- * @since 0.1.0
- * @category errors
- */
-export type ListenError = errors.ListenError
+export class ListenError extends Data.TaggedError("ListenError")<{
+  /** Where we tried to listen. @since 0.1.0 */
+  readonly address: Address
+  /** Node's error code, or ours for a bad address. @since 0.1.0 */
+  readonly code: string
+  /** Why, in words, when the code alone does not say (a path too long, a bad port). @since 0.1.0 */
+  readonly reason?: string | undefined
+  /** Node's error, when there was one. @since 0.1.0 */
+  readonly cause?: unknown
+}> {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return failureMessage("listen on", this)
+  }
+}

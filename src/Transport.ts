@@ -10,14 +10,15 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { Address } from "./Address.js"
 import * as AddressM from "./Address.js"
-import type { ConnectOptions } from "./Client.js"
-import type { Connection, ConnectError, ListenError } from "./Connection.js"
-import { scoped } from "./internal/socket/connection.js"
+import type { ConnectError, ConnectOptions } from "./Client.js"
+import type { Connection } from "./Connection.js"
+import { acquire } from "./internal/socket/connection.js"
+import { endpointOptions } from "./internal/socket/endpoint.js"
 import * as memory from "./internal/socket/memory.js"
 import * as nodeClient from "./internal/socket/nodeClient.js"
 import * as nodeServer from "./internal/socket/nodeServer.js"
 import * as engine from "./internal/socket/server.js"
-import type { ServeOptions, Server } from "./Server.js"
+import type { ListenError, ServeOptions, Server } from "./Server.js"
 
 /**
  * Connect to, or serve on, an address fixed by the layer.
@@ -40,15 +41,21 @@ export class Transport extends Context.Tag("effect-net/Transport")<Transport, {
  * @category models
  */
 export interface TcpOptions extends ConnectOptions, ServeOptions {
+  /** The port to serve on and connect to; 0 serves on a free port (and `connect` follows it). @since 0.1.0 */
   readonly port: number
+  /** The host (default `127.0.0.1`, the IPv4 loopback). @since 0.1.0 */
   readonly host?: string | undefined
 }
 
 /**
+ * `layerUnix` options: the socket path, plus `Client.ConnectOptions` for
+ * `connect` and `Server.ServeOptions` for `serve`.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface UnixOptions extends ConnectOptions, ServeOptions {
+  /** The Unix-domain socket path to serve on and connect to. @since 0.1.0 */
   readonly path: string
 }
 
@@ -63,8 +70,18 @@ export interface UnixOptions extends ConnectOptions, ServeOptions {
  * @category models
  */
 export type Rechunk =
-  | { readonly _tag: "Fixed"; readonly size: number }
-  | { readonly _tag: "Random"; readonly seed: number; readonly maxSize: number }
+  | {
+    readonly _tag: "Fixed"
+    /** Bytes per piece (the last piece of a write may be shorter). @since 0.1.0 */
+    readonly size: number
+  }
+  | {
+    readonly _tag: "Random"
+    /** Seeds the cut sizes: the same seed gives the same cuts. @since 0.1.0 */
+    readonly seed: number
+    /** Largest piece, in bytes; sizes are drawn from `1..maxSize`. @since 0.1.0 */
+    readonly maxSize: number
+  }
 
 /**
  * @since 0.1.0
@@ -91,6 +108,7 @@ export const randomChunks = (seed: number, maxSize: number = 16): Rechunk => ({
  * @category models
  */
 export interface MemoryOptions extends ServeOptions {
+  /** How to cut the traffic, both ways (default: as written). @since 0.1.0 */
   readonly rechunk?: Rechunk | undefined
 }
 
@@ -154,14 +172,11 @@ const makeNode = (address: Address, options: ConnectOptions & ServeOptions) =>
 export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Transport["Type"]> =>
   Effect.sync((): Transport["Type"] => {
     const network = memory.makeNetwork({ rechunk: options.rechunk })
-    const clientOptions = {
-      idleTimeoutMillis: engine.millis(options.idleTimeout),
-      closeTimeoutMillis: engine.closeTimeoutMillis(options.closeTimeout)
-    }
+    const clientOptions = endpointOptions(options)
     // As over node:net: only the serving side honours allowHalfOpen; clients are always half-open capable.
     const serverOptions = { ...clientOptions, allowHalfOpen: options.allowHalfOpen ?? true }
     return {
-      connect: Effect.uninterruptible(Effect.flatMap(network.connect(clientOptions), scoped)),
+      connect: acquire(network.connect(clientOptions)),
       serve: (handler) => engine.serve(network.listen(serverOptions), handler, options)
     }
   })

@@ -12,7 +12,7 @@ import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import type { Address } from "../../src/Address.js"
-import type { Connection, SocketError } from "../../src/Connection.js"
+import type { Connection, ReadFailure } from "../../src/Connection.js"
 
 export const peersDir = Path.dirname(new URL(import.meta.url).pathname)
 
@@ -47,7 +47,7 @@ export const answerAfterTenBytes = (started: Deferred.Deferred<void>) => (conn: 
 export const concat = (chunks: Iterable<Uint8Array>): Buffer => Buffer.concat(Array.from(chunks))
 
 /** Every byte the connection reads until the peer's FIN. */
-export const readAll = (conn: Connection): Effect.Effect<Buffer, SocketError> =>
+export const readAll = (conn: Connection): Effect.Effect<Buffer, ReadFailure> =>
   Effect.map(Stream.runCollect(conn.read), (chunks) => concat(Chunk.toReadonlyArray(chunks)))
 
 /** A plain node socket, paused-free, collecting what it receives. */

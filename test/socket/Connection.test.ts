@@ -1,17 +1,20 @@
 import { describe, expect, it } from "@effect/vitest"
+import { expectTypeOf } from "vitest"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import type * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as Net from "node:net"
 import * as Path from "node:path"
 import * as Address from "../../src/Address.js"
 import * as Client from "../../src/Client.js"
-import type { Connection } from "../../src/Connection.js"
+import type { Connection, ReadFailure, WriteFailure } from "../../src/Connection.js"
 import * as Server from "../../src/Server.js"
+import * as Transport from "../../src/Transport.js"
 import { makeEndpoint } from "../../src/internal/socket/nodeSocket.js"
 import { mib, rawConnect, readAll, tempDir, timed } from "../peers/support.js"
 
@@ -222,6 +225,49 @@ describe("Connection", () => {
       yield* conn.end
       const error = yield* Effect.flip(conn.write("x"))
       expect(error._tag).toBe("SocketClosedError")
+      expect(error._tag === "SocketClosedError" && error.halfClosed).toBe(true)
+      expect(error.message).toBe("cannot write: the socket was half-closed by us (end); it can still read, not write")
+    }))
+
+  it.scopedLive("a write after end says half-closed over memory too; after the scope closed it says closed", () =>
+    Effect.gen(function*() {
+      const transport = yield* Transport.makeMemory()
+      yield* transport.serve(echoHandler)
+      const leaked = yield* Effect.scoped(Effect.gen(function*() {
+        const conn = yield* transport.connect
+        yield* conn.end
+        const error = yield* Effect.flip(conn.write("x"))
+        expect(error.message).toContain("half-closed by us")
+        return conn
+      }))
+      const closed = yield* Effect.flip(leaked.write("late"))
+      expect(closed.message).toBe("cannot write: the socket is closed")
+    }))
+
+  it.scopedLive("the error channels are as narrow as what can happen: catching the three failures leaves never", () =>
+    Effect.gen(function*() {
+      const transport = yield* Transport.makeMemory()
+      yield* transport.serve(echoHandler)
+      const conn = yield* transport.connect
+      const cases = {
+        WriteError: () => Effect.void,
+        IdleTimeoutError: () => Effect.void,
+        SocketClosedError: () => Effect.void
+      }
+      // Were the channel the six-member SocketError, ConnectError | ListenError would be left over.
+      const written = Effect.catchTags(conn.write("x"), cases)
+      expectTypeOf(written).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(Effect.catchTags(conn.end, cases)).toEqualTypeOf<Effect.Effect<void>>()
+      expectTypeOf(conn.sink).toEqualTypeOf<Sink.Sink<void, Uint8Array, never, WriteFailure>>()
+      const read = Stream.catchTags(conn.read, {
+        ReadError: () => Stream.empty,
+        IdleTimeoutError: () => Stream.empty,
+        SocketClosedError: () => Stream.empty
+      })
+      expectTypeOf(read).toEqualTypeOf<Stream.Stream<Uint8Array>>()
+      expectTypeOf<ReadFailure["_tag"]>().toEqualTypeOf<"ReadError" | "IdleTimeoutError" | "SocketClosedError">()
+      expectTypeOf<WriteFailure["_tag"]>().toEqualTypeOf<"WriteError" | "IdleTimeoutError" | "SocketClosedError">()
+      yield* written
     }))
 
   it.scopedLive("success closes gracefully: pending writes are flushed, then FIN", () =>
@@ -287,9 +333,7 @@ describe("Connection", () => {
       socket.setTimeout = () => {
         throw Object.assign(new RangeError("no timer for you"), { code: "ERR_TEST" })
       }
-      const endpoint = makeEndpoint(socket, {
-        localAddress: address,
-        remoteAddress: address,
+      const endpoint = makeEndpoint(socket, { local: address, remote: address }, {
         idleTimeoutMillis: 100,
         closeTimeoutMillis: undefined
       })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -8,10 +9,11 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
 import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Stream from "effect/Stream"
+import * as Esbuild from "esbuild"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Address from "../../src/Address.js"
 import * as Client from "../../src/Client.js"
@@ -36,6 +38,40 @@ const captureLogs = () => {
   })
   return { logs, layer: Logger.replace(Logger.defaultLogger, logger) }
 }
+
+class BadRequest extends Data.TaggedError("BadRequest")<{ readonly got: string }> {
+  override get message() {
+    return `bad request: ${JSON.stringify(this.got)}`
+  }
+}
+
+/**
+ * Bundles `script` (its relative imports resolve in src/) with what it uses into one file in `dir`, then runs
+ * it as uid/gid 65534 with `dir` as its cwd and HOME: only node built-ins and that file.
+ */
+const runAsNobody = (dir: string, script: string) =>
+  Effect.gen(function*() {
+    const outfile = Path.join(dir, "child.mjs")
+    yield* Effect.promise(() =>
+      Esbuild.build({
+        stdin: { contents: script, resolveDir: Path.resolve(peersDir, "../../src"), loader: "ts" },
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        outfile,
+        logLevel: "silent"
+      })
+    )
+    Fs.chmodSync(outfile, 0o644)
+    return ChildProcess.spawnSync(process.execPath, [outfile], {
+      uid: 65534,
+      gid: 65534,
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 20_000,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir }
+    })
+  })
 
 const echoHandler = (conn: Connection) => conn.read.pipe(Stream.run(conn.sink))
 
@@ -84,13 +120,13 @@ describe("Server", () => {
       expect(ms).toBeLessThan(1500)
     }))
 
-  it.scopedLive("a failing or defecting handler is logged and its connection closed; the server keeps serving", () => {
+  it.scopedLive("a failing or defecting handler is logged in one line and its connection closed; the server keeps serving", () => {
     const { layer, logs } = captureLogs()
     return Effect.gen(function*() {
       const server = yield* Server.serve(Address.tcp(0), (conn) =>
         Effect.gen(function*() {
           const first = Buffer.concat(Chunk.toReadonlyArray(yield* conn.read.pipe(Stream.take(1), Stream.runCollect)))
-          if (first.toString() === "fail") return yield* Effect.fail("handler failed on purpose")
+          if (first.toString() === "fail") return yield* new BadRequest({ got: "fail" })
           if (first.toString() === "die") return yield* Effect.die(new Error("handler died on purpose"))
           yield* conn.write(first)
         }))
@@ -101,11 +137,30 @@ describe("Server", () => {
         expect(data.byteLength).toBe(0)
       }
       expect(yield* roundTrip(server.address, "still here")).toBe("still here")
+      // One line each at Error, the tag and the message, no cause attached...
       const errors = logs.filter((log) => log.level === "ERROR")
-      expect(errors).toHaveLength(2)
-      expect(errors[0]!.message).toContain("connection handler failed")
-      expect(errors[0]!.cause).toContain("handler failed on purpose")
-      expect(errors[1]!.cause).toContain("handler died on purpose")
+      expect(errors.map((log) => log.message)).toEqual([
+        "connection handler failed: BadRequest: bad request: \"fail\"",
+        "connection handler died: Error: handler died on purpose"
+      ])
+      expect(errors.map((log) => log.cause)).toEqual(["", ""])
+      // ...and the full cause at Debug.
+      const debug = logs.filter((log) => log.level === "DEBUG")
+      expect(debug).toHaveLength(2)
+      expect(debug[0]!.cause).toContain("bad request")
+      expect(debug[1]!.cause).toContain("handler died on purpose")
+      expect(debug[1]!.cause).toContain("\n    at ")
+    }).pipe(Logger.withMinimumLogLevel(LogLevel.Debug), Effect.provide(layer))
+  })
+
+  it.scopedLive("a handler failure is not logged at Debug under the default minimum level", () => {
+    const { layer, logs } = captureLogs()
+    return Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), () => new BadRequest({ got: "anything" }))
+      const peer = yield* rawConnect(server.address)
+      yield* peer.ended
+      yield* Effect.sleep("20 millis")
+      expect(logs.map((log) => log.level)).toEqual(["ERROR"])
     }).pipe(Effect.provide(layer))
   })
 
@@ -376,6 +431,8 @@ describe("Server", () => {
   it.scopedLive("a Unix path in a directory we may not write is ListenError EACCES", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
+      // World-readable, so that an unprivileged child reaches `locked` and fails on the write, not the way there.
+      Fs.chmodSync(dir, 0o755)
       const locked = Path.join(dir, "locked")
       Fs.mkdirSync(locked, { mode: 0o555 })
       const path = Path.join(locked, "s.sock")
@@ -384,24 +441,18 @@ describe("Server", () => {
         expect(error.code).toBe("EACCES")
         return
       }
-      // Root may write anywhere: ask an unprivileged child to listen instead.
-      const src = Path.resolve(peersDir, "../../src")
-      const script = [
+      // Root may write anywhere: ask an unprivileged child to listen instead. It runs one self-contained
+      // file in `dir`, so it needs to read nothing of the checkout (which may be in a directory only root can read).
+      const child = yield* runAsNobody(dir, [
         `import * as Effect from "effect/Effect"`,
-        `import * as Address from ${JSON.stringify(Path.join(src, "Address.ts"))}`,
-        `import * as Server from ${JSON.stringify(Path.join(src, "Server.ts"))}`,
-        `const exit = await Effect.runPromiseExit(Effect.scoped(Server.serve(Address.unix(${JSON.stringify(path)}), () => Effect.void)))`,
+        `import * as Address from "./Address.ts"`,
+        `import * as Server from "./Server.ts"`,
+        `const exit = await Effect.runPromiseExit(Effect.scoped(Server.serve(Address.unix(${
+          JSON.stringify(path)
+        }), () => Effect.void)))`,
         `process.stdout.write(exit._tag === "Failure" && exit.cause._tag === "Fail" ? exit.cause.error._tag + " " + exit.cause.error.code : "no error")`
-      ].join("\n")
-      const child = ChildProcess.spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-        uid: 65534,
-        gid: 65534,
-        cwd: Path.resolve(src, ".."),
-        encoding: "utf8",
-        timeout: 20_000,
-        env: { ...process.env, HOME: Os.tmpdir() }
-      })
-      expect(child.stdout).toBe("ListenError EACCES")
+      ].join("\n"))
+      expect(child.stdout, `the child's stderr:\n${child.stderr}`).toBe("ListenError EACCES")
     }), { timeout: 30_000 })
 
   it.scopedLive("a TCP port in use is ListenError EADDRINUSE", () =>

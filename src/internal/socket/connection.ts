@@ -5,12 +5,9 @@ import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
-import type { Connection, TypeId as ConnectionTypeId } from "../../Connection.js"
+import type { Connection, ReadFailure, WriteFailure } from "../../Connection.js"
+import { TypeId } from "../../Connection.js"
 import type { Endpoint } from "./endpoint.js"
-import type { SocketError } from "./errors.js"
-
-/** @internal */
-export const TypeId: ConnectionTypeId = Symbol.for("effect-net/Connection") as ConnectionTypeId
 
 const encoder = new TextEncoder()
 
@@ -37,8 +34,29 @@ export const scoped = (endpoint: Endpoint): Effect.Effect<Connection, never, Sco
     (_, exit) => endpoint.close(Exit.isSuccess(exit))
   )
 
-const platformError = (reason: "Read" | "Write") => (cause: SocketError): Socket.SocketError =>
+/**
+ * Opens an endpoint and ties it to the current scope as `scoped` does; the
+ * opening itself stays interruptible (a connect is bounded by its timeout).
+ *
+ * @internal
+ */
+export const acquire = <E>(open: Effect.Effect<Endpoint, E>): Effect.Effect<Connection, E, Scope.Scope> =>
+  Effect.uninterruptibleMask((restore) => Effect.flatMap(restore(open), scoped))
+
+const platformError = (reason: "Read" | "Write") => (cause: ReadFailure | WriteFailure): Socket.SocketError =>
   new Socket.SocketGenericError({ reason, cause })
+
+/**
+ * The platform writer's mapping: bytes and strings are written, a
+ * `CloseEvent` half-closes; errors become `SocketGenericError` "Write".
+ *
+ * @internal
+ */
+export const platformWrite = (
+  self: Connection,
+  chunk: Uint8Array | string | Socket.CloseEvent
+): Effect.Effect<void, Socket.SocketError> =>
+  Effect.mapError(Socket.isCloseEvent(chunk) ? self.end : self.write(chunk), platformError("Write"))
 
 /**
  * A `Socket.Socket` view of an open connection. Handler effects run one after
@@ -64,10 +82,7 @@ export const toSocket = (self: Connection): Socket.Socket => {
         )
       )
     )
-  const write = (chunk: Uint8Array | string | Socket.CloseEvent): Effect.Effect<void, Socket.SocketError> =>
-    Socket.isCloseEvent(chunk)
-      ? Effect.mapError(self.end, platformError("Write"))
-      : Effect.mapError(self.write(chunk), platformError("Write"))
+  const write = (chunk: Uint8Array | string | Socket.CloseEvent) => platformWrite(self, chunk)
   return Socket.Socket.of({
     [Socket.TypeId]: Socket.TypeId,
     run,

@@ -1,8 +1,14 @@
+/**
+ * What every transport's endpoint is, and the bookkeeping they all keep the
+ * same way: waking waiters, parked pulls, and whether a request is in flight.
+ */
 import type * as Chunk from "effect/Chunk"
-import type * as Effect from "effect/Effect"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { Address } from "../../Address.js"
-import type { SocketError } from "./errors.js"
+import type { ReadFailure, WriteFailure } from "../../Connection.js"
+import { closeTimeoutMillis, millis } from "./timeouts.js"
 
 /**
  * One end of a byte pipe, whatever carries it (a `node:net` socket or an
@@ -15,11 +21,11 @@ export interface Endpoint {
   readonly localAddress: Address
   readonly remoteAddress: Address
   /** Everything received so far as one chunk, waiting if nothing is; `None` after the peer's FIN. */
-  readonly pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<SocketError>>
+  readonly pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>>
   /** Resolves once the bytes are accepted, waiting while the outgoing buffer is over its mark. */
-  readonly write: (data: ReadonlyArray<Uint8Array>) => Effect.Effect<void, SocketError>
+  readonly write: (data: ReadonlyArray<Uint8Array>) => Effect.Effect<void, WriteFailure>
   /** Half-close: no more writes, the peer reads EOF; reading goes on. */
-  readonly end: Effect.Effect<void, SocketError>
+  readonly end: Effect.Effect<void, WriteFailure>
   /** Graceful: FIN after the pending bytes, discard input until the peer closes (bounded), destroy. Otherwise destroy now. */
   readonly close: (graceful: boolean) => Effect.Effect<void>
   readonly destroy: () => void
@@ -31,12 +37,110 @@ export interface Endpoint {
    * rest. A graceful close's wait for the peer is not a parked pull.
    */
   readonly isIdle: () => boolean
-  /** Called when a pull parks; lets a server interrupt idle handlers (`isIdle`) during shutdown. */
-  onReadWait: (() => void) | undefined
+}
+
+/**
+ * How a transport hands a new connection's endpoint to whoever accepts it:
+ * `open` makes the endpoint, given what to call whenever a pull parks (a
+ * server uses it to interrupt idle handlers during shutdown).
+ *
+ * @internal
+ */
+export type Accept = (open: (onReadWait: () => void) => Endpoint) => void
+
+/** @internal */
+export interface Addresses {
+  readonly local: Address
+  readonly remote: Address
 }
 
 /** @internal */
-export const readHighWaterMark = 64 * 1024
+export interface EndpointOptions {
+  /** Already normalised by `millis`: `undefined` sets no timer. */
+  readonly idleTimeoutMillis: number | undefined
+  /** `undefined`: a graceful close waits for the peer however long it takes. */
+  readonly closeTimeoutMillis: number | undefined
+  /**
+   * `false`: reading the peer's FIN ends our side too, as a `node:net` server
+   * does. Default true. (`node:net` sockets take it when they are created.)
+   */
+  readonly allowHalfOpen?: boolean | undefined
+}
+
+/**
+ * The endpoint options from the user's `idleTimeout` / `closeTimeout`.
+ *
+ * @internal
+ */
+export const endpointOptions = (options: {
+  readonly idleTimeout?: Duration.DurationInput | undefined
+  readonly closeTimeout?: Duration.DurationInput | undefined
+}): EndpointOptions => ({
+  idleTimeoutMillis: millis(options.idleTimeout),
+  closeTimeoutMillis: closeTimeoutMillis(options.closeTimeout)
+})
+
+/**
+ * Runs every waiter once; ones added while they run wait for the next wake.
+ *
+ * @internal
+ */
+export const wake = (waiters: Set<() => void>): void => {
+  if (waiters.size === 0) return
+  const all = Array.from(waiters)
+  waiters.clear()
+  for (const f of all) f()
+}
+
+/**
+ * The read side's bookkeeping behind `Endpoint.isIdle`: the parked pulls,
+ * and whether bytes were handed over that the owner has not answered yet.
+ *
+ * @internal
+ */
+export interface Reads {
+  /** Parked pulls only; wake it when something a pull waits for happened. */
+  readonly parked: Set<() => void>
+  /** Bytes went to the owner: a request is in flight. */
+  readonly pulled: () => void
+  /** The owner wrote or ended: it answered what it read. */
+  readonly answered: () => void
+  readonly isIdle: () => boolean
+  /**
+   * Waits for the next wake of `parked` (and of `also`, the transport's own
+   * waiter set, when given); `onParked` runs once the waiter is registered.
+   */
+  readonly park: (also?: Set<() => void>, onParked?: () => void) => Effect.Effect<void>
+}
 
 /** @internal */
-export const defaultCloseTimeoutMillis = 500
+export const makeReads = (onReadWait: () => void): Reads => {
+  const parked = new Set<() => void>()
+  let unanswered = false
+  return {
+    parked,
+    pulled: () => {
+      unanswered = true
+    },
+    answered: () => {
+      unanswered = false
+    },
+    isIdle: () => parked.size > 0 && !unanswered,
+    park: (also, onParked) =>
+      Effect.async<void>((resume) => {
+        const waiter = () => {
+          parked.delete(waiter)
+          also?.delete(waiter)
+          resume(Effect.void)
+        }
+        parked.add(waiter)
+        also?.add(waiter)
+        onParked?.()
+        onReadWait()
+        return Effect.sync(() => {
+          parked.delete(waiter)
+          also?.delete(waiter)
+        })
+      })
+  }
+}

@@ -1,50 +1,25 @@
 /**
  * In-process connections: two bounded byte pipes per pair, with optional
- * re-chunking of what flows through them to simulate TCP fragmentation.
+ * re-chunking (rechunk.ts) of what flows through them to simulate TCP fragmentation.
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import { constVoid } from "effect/Function"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type { Address } from "../../Address.js"
 import * as AddressM from "../../Address.js"
 import type { Rechunk } from "../../Transport.js"
-import type { Endpoint } from "./endpoint.js"
-import { readHighWaterMark } from "./endpoint.js"
+import type { Accept, Addresses, Endpoint, EndpointOptions } from "./endpoint.js"
+import { makeReads, wake } from "./endpoint.js"
+import type { Cut } from "./rechunk.js"
+import { makeCut } from "./rechunk.js"
+import { readHighWaterMark } from "./timeouts.js"
 import type { Listener } from "./server.js"
-import type { SocketError } from "./errors.js"
-import { ConnectError, IdleTimeoutError, ListenError, SocketClosedError, WriteError } from "./errors.js"
-
-type Cut = (bytes: Uint8Array, out: Array<Uint8Array>) => void
-
-// mulberry32: tiny, seedable, good enough to pick cut points.
-const prng = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const makeCut = (rechunk: Rechunk, stream: number): Cut => {
-  const next: () => number = rechunk._tag === "Fixed"
-    ? () => rechunk.size
-    : (() => {
-      const random = prng(rechunk.seed * 2654435761 + stream)
-      return () => 1 + Math.floor(random() * rechunk.maxSize)
-    })()
-  return (bytes, out) => {
-    let offset = 0
-    while (offset < bytes.byteLength) {
-      const size = Math.max(1, next())
-      out.push(bytes.subarray(offset, offset + size))
-      offset += size
-    }
-  }
-}
+import { ConnectError } from "../../Client.js"
+import type { ReadFailure, WriteFailure } from "../../Connection.js"
+import { IdleTimeoutError, SocketClosedError, WriteError } from "../../Connection.js"
+import { ListenError } from "../../Server.js"
 
 class Pipe {
   chunks: Array<Uint8Array> = []
@@ -60,37 +35,18 @@ class Pipe {
   constructor(readonly cut: Cut | undefined) {}
 }
 
-const wake = (waiters: Set<() => void>) => {
-  if (waiters.size === 0) return
-  const all = Array.from(waiters)
-  waiters.clear()
-  for (const f of all) f()
-}
-
-/** @internal */
-export interface MemoryEndpointOptions {
-  /** Already normalised by `millis`: `undefined` sets no timer. */
-  readonly idleTimeoutMillis: number | undefined
-  /** `undefined`: a graceful close waits for the peer however long it takes. */
-  readonly closeTimeoutMillis: number | undefined
-  /** `false`: reading the peer's FIN ends our side too, as a `node:net` server does. Default true. */
-  readonly allowHalfOpen?: boolean | undefined
-}
-
 const makeEndpoint = (
   input: Pipe,
   output: Pipe,
-  localAddress: Address,
-  remoteAddress: Address,
-  options: MemoryEndpointOptions
+  addresses: Addresses,
+  options: EndpointOptions,
+  onReadWait: () => void = constVoid
 ): Endpoint => {
   let closed = false
   let writeEnded = false
-  let failure: SocketError | undefined
-  // Bytes were pulled and nothing was written or ended since: a request is in flight (see `isIdle`).
-  let unanswered = false
-  // Parked pulls only: `input.readers` also holds a graceful close's wait for the peer's FIN.
-  const pullWaiters = new Set<() => void>()
+  let failure: IdleTimeoutError | undefined
+  // Parked pulls are also in `input.readers`, which holds a graceful close's wait for the peer's FIN too.
+  const reads = makeReads(onReadWait)
   const closeWaiters = new Set<() => void>()
 
   let idleTimer: ReturnType<typeof setTimeout> | undefined
@@ -120,29 +76,17 @@ const makeEndpoint = (
     idleTimer.unref()
   }
 
-  const parkRead = Effect.async<void>((resume) => {
-    const waiter = () => {
-      pullWaiters.delete(waiter)
-      resume(Effect.void)
-    }
-    input.readers.add(waiter)
-    pullWaiters.add(waiter)
-    endpoint.onReadWait?.()
-    return Effect.sync(() => {
-      input.readers.delete(waiter)
-      pullWaiters.delete(waiter)
-    })
-  })
+  const parkRead = reads.park(input.readers)
 
   const endWrite = () => {
-    unanswered = false
+    reads.answered()
     if (writeEnded) return
     writeEnded = true
     output.ended = true
     wake(output.readers)
   }
 
-  const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<SocketError>> = Effect.suspend(() => {
+  const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>> = Effect.suspend(() => {
     if (input.chunks.length > 0) {
       let out: Array<Uint8Array>
       if (input.cut === undefined) {
@@ -155,7 +99,7 @@ const makeEndpoint = (
       for (const bytes of out) input.buffered -= bytes.byteLength
       if (input.buffered <= readHighWaterMark) wake(input.writers)
       touch()
-      unanswered = true
+      reads.pulled()
       return Effect.succeed(Chunk.unsafeFromArray(out))
     }
     if (input.ended && !closed) {
@@ -168,7 +112,7 @@ const makeEndpoint = (
     return Effect.zipRight(parkRead, pull)
   })
 
-  const awaitDrain = Effect.async<void, SocketError>((resume) => {
+  const awaitDrain = Effect.async<void, WriteFailure>((resume) => {
     const check = () => {
       if (closed) return resume(Effect.fail(failure ?? new SocketClosedError({ operation: "write" })))
       if (output.broken) return resume(Effect.fail(new WriteError({ code: "EPIPE" })))
@@ -181,12 +125,14 @@ const makeEndpoint = (
     })
   })
 
-  const write = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, SocketError> =>
+  const write = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, WriteFailure> =>
     Effect.suspend(() => {
-      if (closed || writeEnded) return Effect.fail(failure ?? new SocketClosedError({ operation: "write" }))
+      if (closed || writeEnded) {
+        return Effect.fail(failure ?? new SocketClosedError({ operation: "write", halfClosed: !closed }))
+      }
       if (output.broken) return Effect.fail(new WriteError({ code: "EPIPE" }))
       touch()
-      unanswered = false
+      reads.answered()
       if (output.discarding) return Effect.void
       for (const bytes of data) {
         if (bytes.byteLength === 0) continue
@@ -200,7 +146,7 @@ const makeEndpoint = (
       return output.buffered > readHighWaterMark ? awaitDrain : Effect.void
     })
 
-  const end: Effect.Effect<void, SocketError> = Effect.suspend(() => {
+  const end: Effect.Effect<void, WriteFailure> = Effect.suspend(() => {
     if (closed) return Effect.fail(failure ?? new SocketClosedError({ operation: "end" }))
     endWrite()
     return Effect.void
@@ -234,19 +180,17 @@ const makeEndpoint = (
     })
   })
 
-  const endpoint: Endpoint = {
-    localAddress,
-    remoteAddress,
+  return {
+    localAddress: addresses.local,
+    remoteAddress: addresses.remote,
     pull,
     write,
     end,
     // Closing runs in finalizers; the graceful wait stays interruptible so a shutdown can cut it short.
     close: (graceful) => graceful ? Effect.interruptible(gracefulClose) : Effect.sync(destroy),
     destroy,
-    isIdle: () => pullWaiters.size > 0 && !unanswered,
-    onReadWait: undefined
+    isIdle: reads.isIdle
   }
-  return endpoint
 }
 
 /** @internal */
@@ -264,16 +208,16 @@ export const memoryAddress: Address = AddressM.unix("effect-net:memory")
  */
 export interface MemoryNetwork {
   readonly listen: (
-    options: MemoryEndpointOptions
-  ) => (accept: (endpoint: Endpoint) => void) => Effect.Effect<Listener, ListenError, Scope.Scope>
-  readonly connect: (options: MemoryEndpointOptions) => Effect.Effect<Endpoint, ConnectError>
+    options: EndpointOptions
+  ) => (accept: Accept) => Effect.Effect<Listener, ListenError, Scope.Scope>
+  readonly connect: (options: EndpointOptions) => Effect.Effect<Endpoint, ConnectError>
 }
 
 /** @internal */
 export const makeNetwork = (options: MemoryNetworkOptions = {}): MemoryNetwork => {
-  let current: { readonly accept: (endpoint: Endpoint) => void; readonly options: MemoryEndpointOptions } | undefined
+  let current: { readonly accept: Accept; readonly options: EndpointOptions } | undefined
   let pairs = 0
-  const listen = (serverOptions: MemoryEndpointOptions) => (accept: (endpoint: Endpoint) => void) =>
+  const listen = (serverOptions: EndpointOptions) => (accept: Accept) =>
     Effect.acquireRelease(
       Effect.suspend(() => {
         if (current !== undefined) {
@@ -288,7 +232,7 @@ export const makeNetwork = (options: MemoryNetworkOptions = {}): MemoryNetwork =
       }),
       (listener) => Effect.sync(listener.stop)
     )
-  const connect = (clientOptions: MemoryEndpointOptions) =>
+  const connect = (clientOptions: EndpointOptions) =>
     Effect.suspend(() => {
       if (current === undefined) {
         return Effect.fail(new ConnectError({ address: memoryAddress, code: "ECONNREFUSED" }))
@@ -298,10 +242,15 @@ export const makeNetwork = (options: MemoryNetworkOptions = {}): MemoryNetwork =
       const toServer = new Pipe(rechunk === undefined ? undefined : makeCut(rechunk, 2 * n))
       const toClient = new Pipe(rechunk === undefined ? undefined : makeCut(rechunk, 2 * n + 1))
       const client = AddressM.unix("")
-      const serverSide = makeEndpoint(toServer, toClient, memoryAddress, client, current.options)
-      const clientSide = makeEndpoint(toClient, toServer, client, memoryAddress, clientOptions)
-      current.accept(serverSide)
-      return Effect.succeed(clientSide)
+      const { options: serverOptions } = current
+      // The serving side first: with equal idle timeouts its timer fires first, so its handler sees
+      // IdleTimeoutError rather than the client's FIN.
+      current.accept((onReadWait) =>
+        makeEndpoint(toServer, toClient, { local: memoryAddress, remote: client }, serverOptions, onReadWait)
+      )
+      return Effect.succeed(
+        makeEndpoint(toClient, toServer, { local: client, remote: memoryAddress }, clientOptions)
+      )
     })
   return { listen, connect }
 }

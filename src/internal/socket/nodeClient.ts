@@ -1,28 +1,17 @@
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import * as Net from "node:net"
 import type { Address } from "../../Address.js"
 import * as AddressM from "../../Address.js"
+import type { ConnectOptions } from "../../Client.js"
+import { ConnectError } from "../../Client.js"
 import type { Connection } from "../../Connection.js"
-import { fromEndpoint } from "./connection.js"
+import { badAddress } from "./badAddress.js"
+import { acquire } from "./connection.js"
 import type { Endpoint } from "./endpoint.js"
-import { makeEndpoint, tcpAddresses } from "./nodeSocket.js"
-import { closeTimeoutMillis, millis } from "./server.js"
-import { ConnectError, errorCode } from "./errors.js"
-
-/** @internal */
-export interface ConnectOptions {
-  readonly connectTimeout?: Duration.DurationInput | undefined
-  readonly idleTimeout?: Duration.DurationInput | undefined
-  readonly noDelay?: boolean | undefined
-  readonly keepAlive?: boolean | undefined
-  readonly closeTimeout?: Duration.DurationInput | undefined
-}
-
-/** @internal */
-export const defaultConnectTimeout: Duration.DurationInput = "10 seconds"
+import { endpointOptions } from "./endpoint.js"
+import { errorCode, makeEndpoint, tcpAddresses } from "./nodeSocket.js"
+import { defaultConnectTimeout, millis } from "./timeouts.js"
 
 const open = (address: Address, options: ConnectOptions, timeoutMillis: number | undefined) =>
   Effect.async<Endpoint, ConnectError>((resume) => {
@@ -59,12 +48,7 @@ const open = (address: Address, options: ConnectOptions, timeoutMillis: number |
         const addresses = address._tag === "UnixAddress"
           ? { local: AddressM.unix(""), remote: address }
           : tcpAddresses(socket)
-        resume(Effect.succeed(makeEndpoint(socket, {
-          localAddress: addresses.local,
-          remoteAddress: addresses.remote,
-          idleTimeoutMillis: millis(options.idleTimeout),
-          closeTimeoutMillis: closeTimeoutMillis(options.closeTimeout)
-        })))
+        resume(Effect.succeed(makeEndpoint(socket, addresses, endpointOptions(options))))
       } catch (cause) {
         socket.destroy()
         resume(Effect.fail(new ConnectError({ address, code: errorCode(cause), cause })))
@@ -87,9 +71,9 @@ export const connect = (address: Address, options: ConnectOptions = {}): Effect.
   ConnectError,
   Scope.Scope
 > =>
-  Effect.uninterruptibleMask((restore) =>
-    restore(open(address, options, millis(options.connectTimeout ?? defaultConnectTimeout))).pipe(
-      Effect.tap((endpoint) => Effect.addFinalizer((exit) => endpoint.close(Exit.isSuccess(exit)))),
-      Effect.map(fromEndpoint)
-    )
-  )
+  Effect.suspend(() => {
+    const bad = badAddress(address)
+    return bad === undefined
+      ? acquire(open(address, options, millis(options.connectTimeout ?? defaultConnectTimeout)))
+      : Effect.fail(new ConnectError({ address, ...bad }))
+  })

@@ -7,11 +7,13 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import type { Address, UnixAddress } from "../../Address.js"
 import * as AddressM from "../../Address.js"
-import type { Endpoint } from "./endpoint.js"
-import { makeEndpoint, tcpAddresses } from "./nodeSocket.js"
-import type { Listener, ServeOptions } from "./server.js"
-import { closeTimeoutMillis, millis } from "./server.js"
-import { errorCode, ListenError } from "./errors.js"
+import { badAddress } from "./badAddress.js"
+import type { Accept } from "./endpoint.js"
+import { endpointOptions } from "./endpoint.js"
+import { errorCode, makeEndpoint, tcpAddresses } from "./nodeSocket.js"
+import type { ServeOptions } from "../../Server.js"
+import { ListenError } from "../../Server.js"
+import type { Listener } from "./server.js"
 
 /**
  * Longest `sun_path` the OS accepts, in bytes, without the terminating NUL.
@@ -112,8 +114,10 @@ const bindUnix = (server: Net.Server, address: UnixAddress, backlog: number | un
  * @internal
  */
 export const listen = (address: Address, options: ServeOptions) =>
-(accept: (endpoint: Endpoint) => void): Effect.Effect<Listener, ListenError, Scope.Scope> =>
+(accept: Accept): Effect.Effect<Listener, ListenError, Scope.Scope> =>
   Effect.gen(function*() {
+    const bad = badAddress(address)
+    if (bad !== undefined) return yield* new ListenError({ address, ...bad })
     if (address._tag === "UnixAddress" && Buffer.byteLength(address.path) > maxUnixPathBytes) {
       return yield* new ListenError({
         address,
@@ -123,28 +127,13 @@ export const listen = (address: Address, options: ServeOptions) =>
         } bytes; this OS allows at most ${maxUnixPathBytes}`
       })
     }
-    const idleTimeoutMillis = millis(options.idleTimeout)
-    const closeMillis = closeTimeoutMillis(options.closeTimeout)
+    const endpoint = endpointOptions(options)
     const server = Net.createServer({ allowHalfOpen: options.allowHalfOpen ?? true, pauseOnConnect: true })
     server.on("connection", (socket) => {
-      let local: Address
-      let remote: Address
-      if (address._tag === "UnixAddress") {
-        local = address
-        remote = AddressM.unix("")
-      } else {
-        const addresses = tcpAddresses(socket)
-        local = addresses.local
-        remote = addresses.remote
-        if (options.noDelay === true) socket.setNoDelay(true)
-      }
+      const addresses = address._tag === "UnixAddress" ? { local: address, remote: AddressM.unix("") } : tcpAddresses(socket)
+      if (address._tag === "TcpAddress" && options.noDelay === true) socket.setNoDelay(true)
       if (options.keepAlive === true) socket.setKeepAlive(true)
-      accept(makeEndpoint(socket, {
-        localAddress: local,
-        remoteAddress: remote,
-        idleTimeoutMillis,
-        closeTimeoutMillis: closeMillis
-      }))
+      accept((onReadWait) => makeEndpoint(socket, addresses, endpoint, onReadWait))
     })
 
     let closed = false

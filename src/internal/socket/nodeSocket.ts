@@ -6,27 +6,30 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import { constVoid } from "effect/Function"
 import * as Option from "effect/Option"
 import type * as Net from "node:net"
-import type { Address } from "../../Address.js"
 import * as AddressM from "../../Address.js"
-import type { Endpoint } from "./endpoint.js"
-import { readHighWaterMark } from "./endpoint.js"
-import type { SocketError } from "./errors.js"
-import { errorCode, IdleTimeoutError, ReadError, SocketClosedError, WriteError } from "./errors.js"
+import type { Addresses, Endpoint, EndpointOptions } from "./endpoint.js"
+import { makeReads, wake } from "./endpoint.js"
+import { readHighWaterMark } from "./timeouts.js"
+import type { ReadFailure, WriteFailure } from "../../Connection.js"
+import { IdleTimeoutError, ReadError, SocketClosedError, WriteError } from "../../Connection.js"
 
-/** @internal */
-export interface NodeEndpointOptions {
-  readonly localAddress: Address
-  readonly remoteAddress: Address
-  /** Already normalised by `millis`: `undefined` sets no timer. */
-  readonly idleTimeoutMillis: number | undefined
-  /** `undefined`: a graceful close waits for the peer however long it takes. */
-  readonly closeTimeoutMillis: number | undefined
+/**
+ * Node's code for an error (`ECONNRESET`, …), `UNKNOWN` when it has none.
+ *
+ * @internal
+ */
+export const errorCode = (cause: unknown): string => {
+  if (typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string") {
+    return cause.code
+  }
+  return "UNKNOWN"
 }
 
 /** @internal */
-export const tcpAddresses = (socket: Net.Socket): { readonly local: Address; readonly remote: Address } => ({
+export const tcpAddresses = (socket: Net.Socket): Addresses => ({
   local: AddressM.tcp(socket.localPort ?? 0, socket.localAddress ?? ""),
   remote: AddressM.tcp(socket.remotePort ?? 0, socket.remoteAddress ?? "")
 })
@@ -40,33 +43,29 @@ export const tcpAddresses = (socket: Net.Socket): { readonly local: Address; rea
  *
  * @internal
  */
-export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): Endpoint => {
+export const makeEndpoint = (
+  socket: Net.Socket,
+  addresses: Addresses,
+  options: EndpointOptions,
+  onReadWait: () => void = constVoid
+): Endpoint => {
   let chunks: Array<Uint8Array> = []
   let buffered = 0
   let readEnded = false
   let discarding = false
-  let readFailure: SocketError | undefined
+  let readFailure: ReadError | IdleTimeoutError | undefined
   // Why later writes fail once the socket is gone; SocketClosedError if nothing went wrong.
-  let writeFailure: SocketError | undefined
+  let writeFailure: WriteError | IdleTimeoutError | undefined
   let closed = false
-  // Bytes were pulled and nothing was written or ended since: a request is in flight (see `isIdle`).
-  let unanswered = false
-  const readWaiters = new Set<() => void>()
+  const reads = makeReads(onReadWait)
   const drainWaiters = new Set<() => void>()
   const closeWaiters = new Set<() => void>()
-
-  const wake = (waiters: Set<() => void>) => {
-    if (waiters.size === 0) return
-    const all = Array.from(waiters)
-    waiters.clear()
-    for (const f of all) f()
-  }
 
   const setup = () => {
     // First, so that whatever fails below, the destroy still settles waiters and graceful closes.
     socket.on("close", () => {
       closed = true
-      wake(readWaiters)
+      wake(reads.parked)
       wake(drainWaiters)
       wake(closeWaiters)
     })
@@ -76,17 +75,17 @@ export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): 
       chunks.push(data)
       buffered += data.byteLength
       if (buffered >= readHighWaterMark) socket.pause()
-      wake(readWaiters)
+      wake(reads.parked)
     })
     socket.on("end", () => {
       readEnded = true
-      wake(readWaiters)
+      wake(reads.parked)
     })
     socket.on("error", (cause: Error) => {
       const code = errorCode(cause)
       readFailure ??= new ReadError({ code, cause })
       writeFailure ??= new WriteError({ code, cause })
-      wake(readWaiters)
+      wake(reads.parked)
       wake(drainWaiters)
     })
     socket.on("drain", () => wake(drainWaiters))
@@ -112,22 +111,16 @@ export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): 
 
   const writeClosed = () => closed || socket.destroyed || socket.writableEnded || writeFailure !== undefined
 
-  const parkRead = Effect.async<void>((resume) => {
-    const waiter = () => resume(Effect.void)
-    readWaiters.add(waiter)
+  const parkRead = reads.park(undefined, () => {
     if (socket.isPaused()) socket.resume()
-    endpoint.onReadWait?.()
-    return Effect.sync(() => {
-      readWaiters.delete(waiter)
-    })
   })
 
-  const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<SocketError>> = Effect.suspend(() => {
+  const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>> = Effect.suspend(() => {
     if (chunks.length > 0) {
       const out = Chunk.unsafeFromArray(chunks)
       chunks = []
       buffered = 0
-      unanswered = true
+      reads.pulled()
       return Effect.succeed(out)
     }
     if (readEnded) return Effect.fail(Option.none())
@@ -136,7 +129,7 @@ export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): 
     return Effect.zipRight(parkRead, pull)
   })
 
-  const awaitDrain = Effect.async<void, SocketError>((resume) => {
+  const awaitDrain = Effect.async<void, WriteFailure>((resume) => {
     const check = () => {
       if (writeFailure !== undefined) return resume(Effect.fail(writeFailure))
       if (closed || socket.destroyed) return resume(Effect.fail(new SocketClosedError({ operation: "write" })))
@@ -149,20 +142,24 @@ export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): 
     })
   })
 
-  const write = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, SocketError> =>
+  const write = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, WriteFailure> =>
     Effect.suspend(() => {
-      if (writeClosed()) return Effect.fail(writeFailure ?? new SocketClosedError({ operation: "write" }))
-      unanswered = false
+      if (writeClosed()) {
+        // Open but ended: our own `end` (or allowHalfOpen: false after the peer's FIN) closed the sending side.
+        const halfClosed = !closed && !socket.destroyed && socket.writableEnded
+        return Effect.fail(writeFailure ?? new SocketClosedError({ operation: "write", halfClosed }))
+      }
+      reads.answered()
       let accepted = true
       for (const bytes of data) accepted = socket.write(bytes)
       return accepted ? Effect.void : awaitDrain
     })
 
-  const end: Effect.Effect<void, SocketError> = Effect.suspend(() => {
+  const end: Effect.Effect<void, WriteFailure> = Effect.suspend(() => {
     if (socket.writableEnded && !closed) return Effect.void
     if (closed || socket.destroyed) return Effect.fail(writeFailure ?? new SocketClosedError({ operation: "end" }))
     // Nothing more can be answered: the owner is done with what it read.
-    unanswered = false
+    reads.answered()
     socket.end()
     return Effect.void
   })
@@ -192,17 +189,15 @@ export const makeEndpoint = (socket: Net.Socket, options: NodeEndpointOptions): 
     })
   })
 
-  const endpoint: Endpoint = {
-    localAddress: options.localAddress,
-    remoteAddress: options.remoteAddress,
+  return {
+    localAddress: addresses.local,
+    remoteAddress: addresses.remote,
     pull,
     write,
     end,
     // Closing runs in finalizers; the graceful wait stays interruptible so a shutdown can cut it short.
     close: (graceful) => graceful ? Effect.interruptible(gracefulClose) : Effect.sync(destroy),
     destroy,
-    isIdle: () => readWaiters.size > 0 && !unanswered,
-    onReadWait: undefined
+    isIdle: reads.isIdle
   }
-  return endpoint
 }

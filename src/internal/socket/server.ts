@@ -1,68 +1,39 @@
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
+import { hasProperty } from "effect/Predicate"
 import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
 import type { Address } from "../../Address.js"
 import { format } from "../../Address.js"
 import type { Connection } from "../../Connection.js"
+import { IdleTimeoutError } from "../../Connection.js"
+import type { ListenError, ServeOptions, Server } from "../../Server.js"
 import { scoped } from "./connection.js"
-import type { Endpoint } from "./endpoint.js"
-import { defaultCloseTimeoutMillis } from "./endpoint.js"
-import type { ListenError } from "./errors.js"
-import { IdleTimeoutError } from "./errors.js"
-
-/** @internal */
-export interface Server {
-  readonly address: Address
-  readonly connections: Effect.Effect<number>
-}
-
-/** @internal */
-export interface ServeOptions {
-  readonly maxConnections?: number | undefined
-  readonly idleTimeout?: Duration.DurationInput | undefined
-  readonly allowHalfOpen?: boolean | undefined
-  readonly shutdownGracePeriod?: Duration.DurationInput | undefined
-  readonly closeTimeout?: Duration.DurationInput | undefined
-  readonly noDelay?: boolean | undefined
-  readonly keepAlive?: boolean | undefined
-  readonly backlog?: number | undefined
-}
-
-/** @internal */
-export const defaultShutdownGracePeriod: Duration.DurationInput = "5 seconds"
+import type { Accept, Endpoint } from "./endpoint.js"
+import { defaultShutdownGracePeriod } from "./timeouts.js"
 
 /**
- * Node keeps timer delays as signed 32-bit milliseconds: a longer one (or
- * `Infinity`) fires after 1 ms, and `socket.setTimeout(Infinity)` throws.
- *
- * @internal
+ * One line for a handler's failure: the error's tag (or class name) and its
+ * message. A peer that misbehaves is routine for a server; the full cause
+ * goes to Debug.
  */
-export const maxTimerMillis = 2 ** 31 - 1
-
-/**
- * The one place a timeout becomes a Node timer delay. `undefined` means "set
- * no timer": the option was not given, or is infinite. Finite values are
- * clamped to what a Node timer can hold (about 24.8 days).
- *
- * @internal
- */
-export const millis = (duration: Duration.DurationInput | undefined): number | undefined => {
-  if (duration === undefined) return undefined
-  const decoded = Duration.decode(duration)
-  return Duration.isFinite(decoded) ? Math.min(Math.max(0, Duration.toMillis(decoded)), maxTimerMillis) : undefined
+const summary = (cause: Cause.Cause<unknown>): string => {
+  const error = Cause.squash(cause)
+  const name = hasProperty(error, "_tag") && typeof error._tag === "string"
+    ? error._tag
+    : error instanceof Error
+    ? error.name
+    : undefined
+  const message = error instanceof Error ? error.message : String(error)
+  const line = name === undefined || message === "" ? (name ?? message) : `${name}: ${message}`
+  return line.replace(/\s*\n\s*/g, " ")
 }
-
-/** The graceful-close bound; `undefined` (infinite) waits for the peer however long it takes. @internal */
-export const closeTimeoutMillis = (duration: Duration.DurationInput | undefined): number | undefined =>
-  duration === undefined ? defaultCloseTimeoutMillis : millis(duration)
 
 const isIdleTimeoutOnly = (cause: Cause.Cause<unknown>) => {
   const failures = Chunk.toReadonlyArray(Cause.failures(cause))
@@ -90,7 +61,7 @@ export interface Listener {
  * @internal
  */
 export const serve = <A, E, R>(
-  listen: (accept: (endpoint: Endpoint) => void) => Effect.Effect<Listener, ListenError, Scope.Scope>,
+  listen: (accept: Accept) => Effect.Effect<Listener, ListenError, Scope.Scope>,
   handler: (connection: Connection) => Effect.Effect<A, E, R>,
   options: ServeOptions
 ): Effect.Effect<Server, ListenError, R | Scope.Scope> =>
@@ -112,15 +83,24 @@ export const serve = <A, E, R>(
         Effect.catchAllCause((cause) =>
           Cause.isInterruptedOnly(cause)
             ? Effect.void
-            : isIdleTimeoutOnly(cause)
-            ? Effect.logInfo("connection closed: idle timeout", cause)
-            : Effect.logError("connection handler failed", cause)
+            : Effect.zipRight(
+              isIdleTimeoutOnly(cause)
+                ? Effect.logInfo(`connection closed: ${summary(cause)}`)
+                : Cause.isFailure(cause)
+                ? Effect.logError(`connection handler failed: ${summary(cause)}`)
+                : Effect.logError(`connection handler died: ${summary(cause)}`),
+              Effect.logDebug("connection handler cause", cause)
+            )
         ),
         Effect.annotateLogs({ remoteAddress: format(endpoint.remoteAddress) }),
         Effect.ensuring(Effect.sync(() => handlers.delete(endpoint)))
       )
 
-    const accept = (endpoint: Endpoint) => {
+    const accept: Accept = (open) => {
+      const endpoint = open(() => {
+        // During shutdown a handler that parks with every request answered has no work in flight.
+        if (shuttingDown && endpoint.isIdle()) interrupt(endpoint)
+      })
       if (shuttingDown) return endpoint.destroy()
       if (handlers.size >= maxConnections) {
         endpoint.destroy()
@@ -128,10 +108,6 @@ export const serve = <A, E, R>(
           `connection from ${format(endpoint.remoteAddress)} closed: maxConnections (${maxConnections}) reached`
         ))
         return
-      }
-      endpoint.onReadWait = () => {
-        // During shutdown a handler that parks with every request answered has no work in flight.
-        if (shuttingDown && endpoint.isIdle()) interrupt(endpoint)
       }
       const fiber = run(handle(endpoint))
       // Its `ensuring` has already run if the fiber finished synchronously.

@@ -2,24 +2,14 @@ import * as Socket from "@effect/platform/Socket"
 import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
 import type { Address } from "../../Address.js"
+import type { ConnectOptions } from "../../Client.js"
 import type { Connection } from "../../Connection.js"
-import { toSocket } from "./connection.js"
-import type { ConnectOptions } from "./nodeClient.js"
+import { platformWrite, toSocket } from "./connection.js"
 import { connect } from "./nodeClient.js"
-import type { SocketError } from "./errors.js"
 
 const writeError = (cause: unknown): Socket.SocketError => new Socket.SocketGenericError({ reason: "Write", cause })
 
 const closedError = () => new Error("Client.layerSocket: the layer's scope is closed")
-
-const writeTo = (
-  conn: Connection,
-  chunk: Uint8Array | string | Socket.CloseEvent
-): Effect.Effect<void, Socket.SocketError> =>
-  Effect.mapError<void, SocketError, never, Socket.SocketError>(
-    Socket.isCloseEvent(chunk) ? conn.end : conn.write(chunk),
-    writeError
-  )
 
 /**
  * A `Socket.Socket` that connects afresh for every `run` / `runRaw`, like the
@@ -82,7 +72,7 @@ export const make = (
       Effect.suspend(function loop(): Effect.Effect<void, Socket.SocketError> {
         if (closed) return Effect.fail(writeError(closedError()))
         // Bound to the connection current now: if its run ends first, the write fails rather than moving on.
-        if (current !== undefined) return writeTo(current, chunk)
+        if (current !== undefined) return platformWrite(current, chunk)
         return Effect.zipRight(latch.await, Effect.suspend(loop))
       })
 

@@ -1,0 +1,48 @@
+/**
+ * The socket layer's shared numbers: how a timeout option becomes a Node
+ * timer delay, the defaults, and the read-ahead bound.
+ */
+import * as Duration from "effect/Duration"
+
+/**
+ * Node keeps timer delays as signed 32-bit milliseconds: a longer one (or
+ * `Infinity`) fires after 1 ms, and `socket.setTimeout(Infinity)` throws.
+ *
+ * @internal
+ */
+export const maxTimerMillis = 2 ** 31 - 1
+
+/**
+ * The one place a timeout becomes a Node timer delay. `undefined` means "set
+ * no timer": the option was not given, or is infinite. Finite values are
+ * clamped to what a Node timer can hold (about 24.8 days).
+ *
+ * @internal
+ */
+export const millis = (duration: Duration.DurationInput | undefined): number | undefined => {
+  if (duration === undefined) return undefined
+  const decoded = Duration.decode(duration)
+  return Duration.isFinite(decoded) ? Math.min(Math.max(0, Duration.toMillis(decoded)), maxTimerMillis) : undefined
+}
+
+/** @internal */
+export const defaultCloseTimeoutMillis = 500
+
+/** The graceful-close bound; `undefined` (infinite) waits for the peer however long it takes. @internal */
+export const closeTimeoutMillis = (duration: Duration.DurationInput | undefined): number | undefined =>
+  duration === undefined ? defaultCloseTimeoutMillis : millis(duration)
+
+/** @internal */
+export const defaultConnectTimeout: Duration.DurationInput = "10 seconds"
+
+/** @internal */
+export const defaultShutdownGracePeriod: Duration.DurationInput = "5 seconds"
+
+/**
+ * Bytes an endpoint reads ahead of its owner (and a memory pipe buffers)
+ * before it stops taking more, so a handler that does not read makes the
+ * sender wait.
+ *
+ * @internal
+ */
+export const readHighWaterMark = 64 * 1024

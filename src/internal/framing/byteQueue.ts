@@ -40,8 +40,17 @@ export interface DelimiterSearch {
  * the pushed chunks themselves (no copy): do not change a chunk after pushing
  * it.
  *
- * Every operation costs at most the bytes it touches, so a decoder built on
- * it stays linear in its input however the input is chunked.
+ * Small chunks (under 1 KiB) that arrive while bytes are already pending are
+ * copied into buffers of the queue's own, so that a peer sending one byte per
+ * TCP segment cannot make each pending byte cost a whole chunk object (about
+ * 100 to 200 bytes of heap): whatever the chunking, the memory held for
+ * pending bytes stays under twice their number plus a fixed amount (16 KiB
+ * and one chunk). Larger chunks, and a chunk pushed into an empty queue (the
+ * usual case of a chunk holding whole frames), are kept as they are.
+ *
+ * Every operation costs at most the bytes it touches (a copied byte is
+ * copied at most twice), so a decoder built on it stays linear in its input
+ * however the input is chunked.
  *
  * @example
  * ```ts
@@ -67,6 +76,11 @@ export class ByteQueue {
   private size = 0
   /** bytes consumed since the queue was made: the absolute positions searches resume from */
   private consumed = 0
+  /**
+   * The queue's own buffer small chunks are copied into, while it is the last
+   * chunk (as a view of its filled part); `chunks` never holds its spare room.
+   */
+  private tail: Uint8Array | undefined = undefined
 
   /**
    * Bytes in the queue.
@@ -83,9 +97,62 @@ export class ByteQueue {
    * @since 0.2.0
    */
   push(chunk: Uint8Array): void {
-    if (chunk.length === 0) return
-    this.chunks.push(chunk)
-    this.size += chunk.length
+    const n = chunk.length
+    if (n === 0) return
+    if (n < SMALL && this.size > 0) {
+      this.append(chunk)
+    } else {
+      this.closeTail()
+      this.chunks.push(chunk)
+    }
+    this.size += n
+  }
+
+  /** Copy a small chunk into the tail buffer, starting a new one (twice as large, up to 16 KiB) when it is full. */
+  private append(chunk: Uint8Array): void {
+    const chunks = this.chunks
+    let tail = this.openTail()
+    let written = 0
+    while (written < chunk.length) {
+      if (tail === undefined || tail.length === tail.buffer.byteLength) {
+        // a full tail means a run of small chunks: grow; else start small again
+        const capacity = tail === undefined ? TAIL_MIN : Math.min(TAIL_MAX, tail.length * 2)
+        // zero-filled: its spare room is not overwritten at once, and must never show old memory
+        const buffer = new Uint8Array(capacity)
+        this.tail = buffer
+        tail = new Uint8Array(buffer.buffer, 0, 0)
+        chunks.push(tail)
+      }
+      const count = Math.min(chunk.length - written, tail.buffer.byteLength - tail.length)
+      const buffer = this.tail!
+      buffer.set(count === chunk.length ? chunk : chunk.subarray(written, written + count), tail.length)
+      tail = new Uint8Array(buffer.buffer, 0, tail.length + count)
+      chunks[chunks.length - 1] = tail
+      written += count
+    }
+  }
+
+  /** The tail buffer's filled view, if it is still the last chunk. */
+  private openTail(): Uint8Array | undefined {
+    const last = this.chunks[this.chunks.length - 1]
+    return last !== undefined && this.tail !== undefined && last.buffer === this.tail.buffer ? last : undefined
+  }
+
+  /**
+   * A large chunk follows the tail buffer: no more bytes go into it. If much
+   * of it is spare room, its bytes move to a buffer of their exact size, so
+   * small chunks between large ones cannot each hold a mostly empty buffer.
+   */
+  private closeTail(): void {
+    const tail = this.openTail()
+    this.tail = undefined
+    if (tail === undefined || tail.length * 4 >= tail.buffer.byteLength * 3) return
+    const last = this.chunks.length - 1
+    const from = last === this.head ? this.offset : 0
+    const exact = unfilled(tail.length - from)
+    exact.set(view(tail, from, tail.length - from), 0)
+    this.chunks[last] = exact
+    if (last === this.head) this.offset = 0
   }
 
   /**
@@ -286,6 +353,11 @@ export class ByteQueue {
     }
   }
 }
+
+/** Chunks shorter than this are copied into the tail buffer when bytes are pending. */
+const SMALL = 1024
+const TAIL_MIN = 64
+const TAIL_MAX = 16 * 1024
 
 /**
  * A plain `Uint8Array` view. `subarray` on a Node `Buffer` goes through the

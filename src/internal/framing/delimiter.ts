@@ -107,6 +107,10 @@ export class DelimiterDecoder implements FrameDecoder {
     return undefined
   }
 
+  pending(): number {
+    return this.discarding ? this.discarded + this.queue.length : this.queue.length
+  }
+
   end(out: Array<Uint8Array>): FramingError | undefined {
     const { queue, config } = this
     if (this.discarding) {

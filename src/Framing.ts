@@ -13,14 +13,14 @@ import type * as Either from "effect/Either"
 import { dual } from "effect/Function"
 import type * as Stream from "effect/Stream"
 import * as queue from "./internal/framing/byteQueue.js"
-import { DelimiterDecoder, encodeFrame as encodeDelimited } from "./internal/framing/delimiter.js"
-import { encodeFrame as encodeFixed, FixedHeader } from "./internal/framing/fixed.js"
+import { DelimiterDecoder, layout as delimitedLayout } from "./internal/framing/delimiter.js"
+import { FixedHeader, layout as fixedLayout } from "./internal/framing/fixed.js"
 import * as internal from "./internal/framing/framer.js"
 import * as timeout from "./internal/framing/frameTimeout.js"
-import { encodeFrame as encodeLengthField, LengthFieldHeader } from "./internal/framing/lengthField.js"
+import { LengthFieldHeader, layout as lengthFieldLayout } from "./internal/framing/lengthField.js"
 import * as options_ from "./internal/framing/options.js"
 import { SizedDecoder } from "./internal/framing/sized.js"
-import { encodeFrame as encodeVarint, VarintHeader } from "./internal/framing/varint.js"
+import { layout as varintLayout, VarintHeader } from "./internal/framing/varint.js"
 
 // ---------------------------------------------------------------------------
 // errors
@@ -208,7 +208,13 @@ export interface Framer<O = Uint8Array, E = FramingError> {
    */
   readonly decode: <E2, R>(self: Stream.Stream<Uint8Array, E2, R>) => Stream.Stream<O, E2 | E, R>
   /**
-   * One element per frame -> wire bytes (one element per frame).
+   * One element per frame -> wire bytes. The built-in framers write the
+   * frames of each input chunk into one buffer (one element per chunk,
+   * flushed every 64 KiB), and send a frame of 16 KiB or more as its own
+   * element, uncopied, between its header and its trailer, for a batched
+   * socket write to send together. `make` framers emit one element per frame.
+   * The bytes are the same either way. A refused frame fails the stream after
+   * the frames before it; nothing of it is written.
    *
    * @since 0.1.0
    */
@@ -565,10 +571,7 @@ export const lengthPrefixed = (options: LengthPrefixedOptions = {}): Framer => {
   options_.requireInt32("initialBytesToStrip", config.initialBytesToStrip, 0)
   options_.requireInt32("lengthAdjustment", config.lengthAdjustment, -(2 ** 31))
   const sized = { maxFrameLength: config.maxFrameLength, skipOversize: options_.skips(options.onOversize) }
-  return make({
-    decoder: () => new SizedDecoder(new LengthFieldHeader(config), sized),
-    encode: encodeLengthField(config)
-  })
+  return internal.fromLayout(() => new SizedDecoder(new LengthFieldHeader(config), sized), lengthFieldLayout(config))
 }
 
 /**
@@ -611,10 +614,7 @@ export interface VarintOptions {
 export const varint = (options: VarintOptions = {}): Framer => {
   const maxFrameLength = options_.limit(options.maxFrameLength)
   const sized = { maxFrameLength, skipOversize: options_.skips(options.onOversize) }
-  return make({
-    decoder: () => new SizedDecoder(new VarintHeader(), sized),
-    encode: encodeVarint(maxFrameLength)
-  })
+  return internal.fromLayout(() => new SizedDecoder(new VarintHeader(), sized), varintLayout(maxFrameLength))
 }
 
 /**
@@ -727,7 +727,7 @@ const delimiterFramer = (delimiter: Uint8Array, stripCr: boolean, options: Lines
     skipOversize: options_.skips(options.onOversize),
     emitTrailing: options.emitTrailing ?? false
   }
-  return make({ decoder: () => new DelimiterDecoder(config), encode: encodeDelimited(config) })
+  return internal.fromLayout(() => new DelimiterDecoder(config), delimitedLayout(config))
 }
 
 /**
@@ -745,5 +745,5 @@ const delimiterFramer = (delimiter: Uint8Array, stripCr: boolean, options: Lines
  */
 export const fixedLength = (size: number): Framer => {
   const sized = { maxFrameLength: options_.requireSize(size), skipOversize: false }
-  return make({ decoder: () => new SizedDecoder(new FixedHeader(size), sized), encode: encodeFixed(size) })
+  return internal.fromLayout(() => new SizedDecoder(new FixedHeader(size), sized), fixedLayout(size))
 }

@@ -1,4 +1,4 @@
-import { Buffer } from "node:buffer"
+import { unfilled, view } from "./alloc.js"
 import { failureTable, step } from "./kmp.js"
 
 /**
@@ -35,8 +35,9 @@ export interface DelimiterSearch {
 /**
  * Pending input bytes as the list of chunks they arrived in, never
  * re-concatenated: consuming bytes that lie in one chunk yields a view of it,
- * and bytes that span chunks are copied once into a buffer of exactly their
- * size. Positions are offsets from the first unconsumed byte. The queue keeps
+ * and bytes that span chunks are copied once (into unzeroed memory, from
+ * Node's pool below 4 KiB, as `Buffer.allocUnsafe`; a frame kept for long
+ * keeps that 8 KiB slab alive, as a view keeps its chunk). Positions are offsets from the first unconsumed byte. The queue keeps
  * the pushed chunks themselves (no copy): do not change a chunk after pushing
  * it.
  *
@@ -201,7 +202,7 @@ export class ByteQueue {
 
   /**
    * Remove and return the first `n` bytes (n <= length): a view of the first
-   * chunk if they lie in it, else one copy.
+   * chunk if they lie in it, else one copy (unzeroed, pooled below 4 KiB).
    *
    * @since 0.2.0
    */
@@ -214,7 +215,7 @@ export class ByteQueue {
       this.advance(n)
       return frame
     }
-    // every byte of it is written at once: no zero fill
+    // every byte of it is written at once: no zero fill, and Node's pool for a small frame
     const frame = unfilled(n)
     let written = 0
     while (written < n) {
@@ -358,16 +359,3 @@ export class ByteQueue {
 const SMALL = 1024
 const TAIL_MIN = 64
 const TAIL_MAX = 16 * 1024
-
-/**
- * A plain `Uint8Array` view. `subarray` on a Node `Buffer` goes through the
- * species constructor and makes a `Buffer`, several times slower per frame.
- */
-const view = (chunk: Uint8Array, offset: number, length: number): Uint8Array =>
-  new Uint8Array(chunk.buffer, chunk.byteOffset + offset, length)
-
-/** Uninitialised memory as a plain Uint8Array; not pooled, so a small frame never pins a shared slab. */
-const unfilled = (n: number): Uint8Array => {
-  const buffer = Buffer.allocUnsafeSlow(n)
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, n)
-}

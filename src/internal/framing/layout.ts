@@ -1,4 +1,4 @@
-import { Buffer } from "node:buffer"
+import { unfilled } from "./alloc.js"
 import type { Decoder } from "./decoder.js"
 
 /**
@@ -27,17 +27,6 @@ export interface FrameLayout<E> {
 
 /** @internal */
 export const EMPTY = new Uint8Array(0)
-
-/**
- * Memory for bytes that are all written at once: Node's pool below 4 KiB,
- * never zero-filled, as a plain Uint8Array.
- *
- * @internal
- */
-export const unfilled = (n: number): Uint8Array => {
-  const buffer = Buffer.allocUnsafe(n)
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, n)
-}
 
 /**
  * One frame to its own buffer. A frame with neither header nor trailer (nor a

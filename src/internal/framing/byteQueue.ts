@@ -78,10 +78,14 @@ export class ByteQueue {
   /** bytes consumed since the queue was made: the absolute positions searches resume from */
   private consumed = 0
   /**
-   * The queue's own buffer small chunks are copied into, while it is the last
-   * chunk (as a view of its filled part); `chunks` never holds its spare room.
+   * The queue's own buffer small chunks are copied into, and the view of its
+   * filled part that is the last chunk while it takes more; `chunks` never
+   * holds its spare room. (Sizes are kept here: reading `.buffer` of a small
+   * typed array makes V8 move it off its heap.)
    */
   private tail: Uint8Array | undefined = undefined
+  private tailView: Uint8Array | undefined = undefined
+  private tailFill = 0
 
   /**
    * Bytes in the queue.
@@ -112,31 +116,31 @@ export class ByteQueue {
   /** Copy a small chunk into the tail buffer, starting a new one (twice as large, up to 16 KiB) when it is full. */
   private append(chunk: Uint8Array): void {
     const chunks = this.chunks
-    let tail = this.openTail()
+    let open = this.isTailOpen()
     let written = 0
     while (written < chunk.length) {
-      if (tail === undefined || tail.length === tail.buffer.byteLength) {
+      if (!open || this.tailFill === this.tail!.length) {
         // a full tail means a run of small chunks: grow; else start small again
-        const capacity = tail === undefined ? TAIL_MIN : Math.min(TAIL_MAX, tail.length * 2)
+        const capacity = open ? Math.min(TAIL_MAX, this.tail!.length * 2) : TAIL_MIN
         // zero-filled: its spare room is not overwritten at once, and must never show old memory
-        const buffer = new Uint8Array(capacity)
-        this.tail = buffer
-        tail = new Uint8Array(buffer.buffer, 0, 0)
-        chunks.push(tail)
+        this.tail = new Uint8Array(capacity)
+        this.tailFill = 0
+        chunks.push(this.tail)
+        open = true
       }
-      const count = Math.min(chunk.length - written, tail.buffer.byteLength - tail.length)
-      const buffer = this.tail!
-      buffer.set(count === chunk.length ? chunk : chunk.subarray(written, written + count), tail.length)
-      tail = new Uint8Array(buffer.buffer, 0, tail.length + count)
-      chunks[chunks.length - 1] = tail
+      const tail = this.tail!
+      const count = Math.min(chunk.length - written, tail.length - this.tailFill)
+      tail.set(count === chunk.length ? chunk : chunk.subarray(written, written + count), this.tailFill)
+      this.tailFill += count
+      this.tailView = view(tail, 0, this.tailFill)
+      chunks[chunks.length - 1] = this.tailView
       written += count
     }
   }
 
-  /** The tail buffer's filled view, if it is still the last chunk. */
-  private openTail(): Uint8Array | undefined {
-    const last = this.chunks[this.chunks.length - 1]
-    return last !== undefined && this.tail !== undefined && last.buffer === this.tail.buffer ? last : undefined
+  /** Whether the tail buffer is still the last chunk, taking more. */
+  private isTailOpen(): boolean {
+    return this.tailView !== undefined && this.chunks[this.chunks.length - 1] === this.tailView
   }
 
   /**
@@ -145,13 +149,15 @@ export class ByteQueue {
    * small chunks between large ones cannot each hold a mostly empty buffer.
    */
   private closeTail(): void {
-    const tail = this.openTail()
-    this.tail = undefined
-    if (tail === undefined || tail.length * 4 >= tail.buffer.byteLength * 3) return
+    const open = this.isTailOpen()
+    const filled = this.tailFill
+    const capacity = open ? this.tail!.length : 0
+    this.tail = this.tailView = undefined
+    if (!open || filled * 4 >= capacity * 3) return
     const last = this.chunks.length - 1
     const from = last === this.head ? this.offset : 0
-    const exact = unfilled(tail.length - from)
-    exact.set(view(tail, from, tail.length - from), 0)
+    const exact = unfilled(filled - from)
+    exact.set(view(this.chunks[last]!, from, filled - from), 0)
     this.chunks[last] = exact
     if (last === this.head) this.offset = 0
   }
@@ -357,5 +363,6 @@ export class ByteQueue {
 
 /** Chunks shorter than this are copied into the tail buffer when bytes are pending. */
 const SMALL = 1024
-const TAIL_MIN = 64
+/** above V8's 64-byte limit for typed arrays kept on its heap */
+const TAIL_MIN = 128
 const TAIL_MAX = 16 * 1024

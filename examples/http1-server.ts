@@ -100,7 +100,9 @@ const server = Effect.gen(function*() {
             Stream.fromEffect(Console.log(`${peer}: closed ${error.received} bytes into a request`)).pipe(Stream.drain)
         }),
         // one batched write per chunk of responses: pipelined answers leave together
-        Stream.run(connection.sink)
+        Stream.run(connection.sink),
+        // an idle keep-alive connection is closed, as any HTTP server does: nothing to report
+        Effect.catchTag("IdleTimeoutError", () => Effect.void)
       )
       // returning closes the connection gracefully: flush, FIN, a bounded wait for the peer
     },

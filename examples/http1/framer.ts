@@ -132,11 +132,12 @@ const parseField = (line: string): Field | HttpParseError => {
   return [match[1]!, match[2]!]
 }
 
-/** All values of a field, comma lists split (RFC 9110 §5.3), empty elements included. */
-const values = (fields: ReadonlyArray<Field>, name: string): Array<string> =>
-  fields.flatMap(([n, v]) => n.toLowerCase() === name ? v.split(",").map((s) => s.trim()) : [])
+/** The elements of a comma-separated field value (RFC 9110 §5.6.1), empty ones included. */
+const elements = (value: string): Array<string> => value.split(",").map((s) => s.trim())
 
-const has = (fields: ReadonlyArray<Field>, name: string) => fields.some(([n]) => n.toLowerCase() === name)
+/** All elements of every field named `name` (lower case), comma lists split. */
+const values = (fields: ReadonlyArray<Field>, name: string): Array<string> =>
+  fields.flatMap(([n, v]) => n.toLowerCase() === name ? elements(v) : [])
 
 /** How the body of a request is delimited, or why the head cannot say. */
 type BodyFraming = { readonly _tag: "length"; readonly length: number } | { readonly _tag: "chunked" }
@@ -146,26 +147,42 @@ const bodyFraming = (
   headers: ReadonlyArray<Field>,
   maxBodyBytes: number
 ): BodyFraming | HttpParseError => {
-  const hosts = headers.filter(([n]) => n.toLowerCase() === "host").length
+  // one pass over the fields: this runs for every request, and most have none of these but Host
+  let hosts = 0
+  let codings: Array<string> | undefined
+  let lengths: Array<string> | undefined
+  for (const [name, value] of headers) {
+    switch (name.toLowerCase()) {
+      case "host":
+        hosts++
+        break
+      case "transfer-encoding":
+        ;(codings ??= []).push(...elements(value.toLowerCase()))
+        break
+      case "content-length":
+        ;(lengths ??= []).push(...elements(value))
+    }
+  }
   if (hosts > 1 || (hosts === 0 && version === "HTTP/1.1")) return fail(400, `${hosts} Host fields (exactly one needed)`)
-  if (has(headers, "transfer-encoding")) {
+  if (codings !== undefined) {
     if (version === "HTTP/1.0") return fail(400, "Transfer-Encoding in an HTTP/1.0 request")
-    if (has(headers, "content-length")) return fail(400, "both Transfer-Encoding and Content-Length")
-    const codings = values(headers, "transfer-encoding").map((c) => c.toLowerCase())
+    if (lengths !== undefined) return fail(400, "both Transfer-Encoding and Content-Length")
     if (codings.includes("")) return fail(400, "an empty transfer coding")
     if (codings.length !== 1 || codings[0] !== "chunked") {
       return fail(501, `Transfer-Encoding ${codings.join(", ")} is not implemented (only chunked)`)
     }
-    return { _tag: "chunked" }
+    return chunked
   }
-  const lengths = values(headers, "content-length")
-  if (lengths.length === 0) return { _tag: "length", length: 0 }
+  if (lengths === undefined) return noBody
   if (!lengths.every((l) => digitsRe.test(l))) return fail(400, `bad Content-Length ${lengths.join(", ")}`)
   const length = Number(lengths[0])
   if (!lengths.every((l) => Number(l) === length)) return fail(400, `conflicting Content-Length ${lengths.join(", ")}`)
   if (length > maxBodyBytes) return fail(413, `a body of ${length} bytes (the limit is ${maxBodyBytes})`)
   return { _tag: "length", length }
 }
+
+const chunked: BodyFraming = { _tag: "chunked" }
+const noBody: BodyFraming = { _tag: "length", length: 0 }
 
 const wantsContinue = (version: HttpRequest["version"], headers: ReadonlyArray<Field>) =>
   version === "HTTP/1.1" && values(headers, "expect").some((v) => v.toLowerCase() === "100-continue")
@@ -268,7 +285,7 @@ class Http1Decoder implements Framing.FrameDecoder<HttpInput, Http1Error> {
     if (at === 0 || this.queue.byteAt(at - 1) !== CR) return fail(400, "a line ending in a bare LF (CRLF needed)")
     const bytes = this.queue.take(at + 1)
     if (state !== "chunkSize") this.sectionBytes += at + 1
-    return latin1(bytes.subarray(0, at - 1))
+    return latin1(bytes, at - 1)
   }
 
   private overLimit(state: keyof typeof tooLong): HttpParseError {
@@ -374,8 +391,9 @@ const join = (parts: ReadonlyArray<Uint8Array>, length: number): Uint8Array => {
   return body
 }
 
-const latin1 = (bytes: Uint8Array): string =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1")
+/** The first `length` bytes as a string, one char per byte (header bytes are not UTF-8: RFC 9110 §5.5). */
+const latin1 = (bytes: Uint8Array, length: number): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, length).toString("latin1")
 
 // ---------------------------------------------------------------------------
 // encode: a request back to bytes (for clients and for the property tests)

@@ -20,6 +20,7 @@ import { eventually, quiet, summary, tempDir } from "./support.js"
 
 const piece = new Uint8Array(1024).fill(0x5a)
 const extraPieces = 4
+const tail = new Uint8Array(256 * 1024).fill(0x5b)
 const peerBusyMillis = 1_500
 
 type Kind = "tcp" | "unix"
@@ -72,8 +73,12 @@ const calibrate = (kind: Kind, dir: string, writer: "accepted" | "connecting") =
     return pieces
   }))
 
-/** Reads nothing for `peerBusyMillis`, then everything until EOF (or close). */
-const lateReader = (socket: Net.Socket) =>
+/**
+ * Reads nothing until the writer is done and `peerBusyMillis` more have
+ * passed, then everything until EOF (or close). Counting from the writer's
+ * return keeps the case the same however long filling the kernel took.
+ */
+const lateReader = (socket: Net.Socket, writerDone: Promise<void>) =>
   Effect.async<{ readonly received: number; readonly error: string | undefined }>((resume) => {
     let received = 0
     let error: string | undefined
@@ -88,7 +93,8 @@ const lateReader = (socket: Net.Socket) =>
     socket.on("end", finish)
     socket.on("close", finish)
     socket.on("error", (e: NodeJS.ErrnoException) => (error = e.code ?? e.message))
-    const timer = setTimeout(() => socket.resume(), peerBusyMillis)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    void writerDone.then(() => (timer = setTimeout(() => socket.resume(), peerBusyMillis)))
     return Effect.sync(() => clearTimeout(timer))
   })
 
@@ -117,7 +123,8 @@ const kernelQueued = (writer: number, reader: number): number | undefined => {
  * while the writer pushes (by some 35 KiB from one connection to the next), so
  * a calibrated count may end up all in the kernel; instead the writer goes on
  * until a write has waited 300 ms for `'drain'` (the kernel takes no more;
- * Node holds at least its 16 KiB mark) and stops waiting. Returns what was
+ * Node holds at least its 16 KiB mark) and stops waiting, then adds a 256 KiB
+ * write (see below). Returns what was
  * written and, on TCP, what Node (not the kernel) held at that point.
  */
 const fill = (conn: Connection.Connection, kind: Kind, pieces: number) =>
@@ -135,6 +142,10 @@ const fill = (conn: Connection.Connection, kind: Kind, pieces: number) =>
       written += piece.length
       if (done._tag === "None") break
     }
+    // Late autotuning can still move Node's 16 KiB into the kernel within the close's 500 ms; with a
+    // 256 KiB write on top (its 'drain' wait given up too) Node surely holds bytes when the handler returns.
+    yield* Effect.timeoutOption(conn.write(tail), "300 millis")
+    written += tail.length
     const [local, remote] = [conn.localAddress, conn.remoteAddress]
     const queued = local._tag === "TcpAddress" && remote._tag === "TcpAddress"
       ? kernelQueued(local.port, remote.port)
@@ -162,11 +173,17 @@ const serverSide = (kind: Kind) =>
     const pieces = kind === "unix" ? yield* calibrate(kind, dir, "accepted") : 0
     let filled = { written: -1, heldByNode: "n/a" }
     const address = kind === "unix" ? Address.unix(Path.join(dir, "server.sock")) : Address.tcp(0)
-    const server = yield* Server.serve(address, (conn) => Effect.map(fill(conn, kind, pieces), (f) => (filled = f)))
+    let writerDone = () => {}
+    const done = new Promise<void>((resolve) => (writerDone = resolve))
+    const server = yield* Server.serve(address, (conn) =>
+      Effect.map(fill(conn, kind, pieces), (f) => {
+        filled = f
+        writerDone()
+      }))
     const socket = connectRaw(server.address)
     socket.pause()
     yield* Effect.addFinalizer(() => Effect.sync(() => socket.destroy()))
-    const got = yield* lateReader(socket)
+    const got = yield* lateReader(socket, done)
     yield* report(`graceful close, server side, ${kind}`, filled, got)
     expect(filled.written).toBeGreaterThan(0)
     expect(got.received).toBe(filled.written)
@@ -178,14 +195,18 @@ const clientSide = (kind: Kind) =>
     const pieces = kind === "unix" ? yield* calibrate(kind, dir, "connecting") : 0
     const peers: Array<Effect.Effect<{ readonly received: number; readonly error: string | undefined }>> = []
     const sockets: Array<Net.Socket> = []
+    let writerDone = () => {}
+    const done = new Promise<void>((resolve) => (writerDone = resolve))
     // The peer's 1.5 s start when it accepts, not when the writer is done.
     const { address } = yield* rawListener(kind, dir, (s) => {
       sockets.push(s)
-      const fiber = Effect.runFork(lateReader(s))
+      const fiber = Effect.runFork(lateReader(s, done))
       peers.push(Effect.orDie(Effect.flatMap(Effect.succeed(fiber), (f) => f.await.pipe(Effect.flatten))))
     })
     yield* Effect.addFinalizer(() => Effect.sync(() => sockets.forEach((s) => s.destroy())))
-    const filled = yield* Effect.scoped(Effect.flatMap(Client.connect(address), (conn) => fill(conn, kind, pieces)))
+    const filled = yield* Effect.scoped(
+      Effect.flatMap(Client.connect(address), (conn) => Effect.tap(fill(conn, kind, pieces), () => writerDone()))
+    )
     // The scope closed successfully: the client's graceful close is under way (or done).
     yield* eventually(() => peers.length > 0, 2_000)
     const got = yield* peers[0]!

@@ -152,7 +152,7 @@ export const spawnPeer = (script: string, args: ReadonlyArray<string>) =>
             const found = out.split("\n").find((l) => l.startsWith(prefix))
             return found !== undefined
               ? Effect.succeed(found)
-              : Effect.fail(new Error(`${script}: no "${prefix}" line (exit ${child.exitCode}): ${err}`))
+              : Effect.fail(new Error(`${script}: no "${prefix}" line (exit ${child.exitCode}): ${out} ${err}`))
           }
         )
       return { process: child, line }

@@ -152,9 +152,11 @@ export const listen = (address: Address, options: ServeOptions) =>
       const log = Runtime.runFork(yield* Effect.runtime<never>())
       const listener = tls.listen(options.tls, {
         allowHalfOpen,
-        handshakeTimeoutMillis: millis(options.handshakeTimeout ?? defaultHandshakeTimeout)
-      }, onSocket, ({ code, reason, socket }) => {
-        const remoteAddress = AddressM.format(addressesOf(socket).remote)
+        handshakeTimeoutMillis: millis(options.handshakeTimeout ?? defaultHandshakeTimeout),
+        remoteAddress: (socket) => addressesOf(socket).remote
+      }, onSocket, (failure) => {
+        const remoteAddress = AddressM.format(failure.remoteAddress)
+        const { code, reason } = failure
         // Routine for a public server (scanners, plain-text clients, untrusted peers): Debug, not Warning.
         log(Effect.logDebug(`TLS handshake with ${remoteAddress} failed: ${code} (${reason}); connection dropped`).pipe(
           Effect.annotateLogs({ remoteAddress })

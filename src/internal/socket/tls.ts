@@ -79,7 +79,8 @@ export const withInfo = (endpoint: Endpoint, socket: Tls.TLSSocket): Endpoint =>
  * @internal
  */
 export interface HandshakeFailure {
-  readonly socket: Net.Socket
+  /** Read when the TCP connection opened: a destroyed socket no longer knows it. */
+  readonly remoteAddress: Address
   readonly code: string
   readonly reason: string
 }
@@ -103,7 +104,11 @@ export interface TlsListener {
  */
 export const listen = (
   options: TlsServeOptions,
-  net: { readonly allowHalfOpen: boolean; readonly handshakeTimeoutMillis: number | undefined },
+  net: {
+    readonly allowHalfOpen: boolean
+    readonly handshakeTimeoutMillis: number | undefined
+    readonly remoteAddress: (socket: Net.Socket) => Address
+  },
   onSecure: (socket: Tls.TLSSocket) => void,
   onFailure: (failure: HandshakeFailure) => void
 ): TlsListener => {
@@ -121,6 +126,7 @@ export const listen = (
   })
   // TCP sockets whose handshake is under way, with their deadline.
   const handshaking = new Map<Net.Socket, ReturnType<typeof setTimeout> | undefined>()
+  const remotes = new WeakMap<Net.Socket, Address>()
   // Destroyed by us: their 'tlsClientError' (ECONNRESET) is not news.
   const dropped = new WeakSet<Net.Socket>()
   const settle = (raw: Net.Socket) => {
@@ -135,11 +141,13 @@ export const listen = (
   // Node's 'connection' listener (added by createServer, so it runs first) has wrapped `raw` in a TLSSocket.
   server.on("connection", (raw: Net.Socket) => {
     const millis = net.handshakeTimeoutMillis
+    const remoteAddress = net.remoteAddress(raw)
+    remotes.set(raw, remoteAddress)
     handshaking.set(
       raw,
       millis === undefined ? undefined : setTimeout(() => {
         drop(raw)
-        onFailure({ socket: raw, code: "ETIMEDOUT", reason: `no TLS handshake within ${millis} ms` })
+        onFailure({ remoteAddress, code: "ETIMEDOUT", reason: `no TLS handshake within ${millis} ms` })
       }, millis)
     )
     raw.once("close", () => settle(raw))
@@ -155,7 +163,9 @@ export const listen = (
     const raw = parent(socket)
     settle(raw)
     socket.destroy()
-    if (!dropped.has(raw)) onFailure({ socket: raw, code: errorCode(error), reason: error.message })
+    if (dropped.has(raw)) return
+    const remoteAddress = remotes.get(raw) ?? net.remoteAddress(raw)
+    onFailure({ remoteAddress, code: errorCode(error), reason: error.message })
   })
   return {
     server,

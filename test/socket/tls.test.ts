@@ -9,12 +9,13 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Net from "node:net"
+import * as Path from "node:path"
 import * as Address from "../../src/Address.js"
 import * as Client from "../../src/Client.js"
 import type { Connection, TlsInfo } from "../../src/Connection.js"
 import * as Server from "../../src/Server.js"
 import * as Transport from "../../src/Transport.js"
-import { rawConnect, readAll, timed } from "../peers/support.js"
+import { peersDir, rawConnect, readAll, spawn, timed } from "../peers/support.js"
 import { makeCerts } from "../util/certs.js"
 
 const certs = makeCerts()
@@ -289,5 +290,45 @@ describe("TLS", () => {
       })
       const layer = Transport.layerTls({ port: 0, server: serverTls, client: clientTls })
       expect(yield* Effect.provide(program, layer)).toEqual(["via the transport", true])
+    }))
+})
+
+describe("TLS with foreign peers (Python's ssl, OpenSSL underneath)", () => {
+  const script = Path.join(peersDir, "tls_peer.py")
+
+  it.scopedLive("a Python client talks to our server: the handshake, a line each way, a clean close", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), (conn) =>
+        Effect.gen(function*() {
+          let line = ""
+          yield* conn.read.pipe(
+            Stream.map((bytes) => (line += Buffer.from(bytes).toString())),
+            Stream.takeUntil(() => line.includes("\n")),
+            Stream.runDrain
+          )
+          yield* conn.write(`${line.trim().toUpperCase()} over ${Option.getOrThrow(conn.tls).protocol}`)
+        }), { tls: serverTls })
+      const address = server.address as Address.TcpAddress
+      const python = yield* spawn("python3", [script, "client", "127.0.0.1", String(address.port), certs.caPath])
+      const out = yield* python.exit.pipe(Effect.timeout("15 seconds"))
+      expect(out.trim()).toBe("TLSv1.3 HELLO FROM PYTHON over TLSv1.3")
+    }))
+
+  it.scopedLive("our client talks to a Python server that requires a client certificate and speaks ALPN", () =>
+    Effect.gen(function*() {
+      const python = yield* spawn("python3", [script, "server", certs.server.certPath, certs.server.keyPath, certs.caPath])
+      const port = yield* Effect.promise(() =>
+        new Promise<number>((resolve) => python.process.stdout!.once("data", (d: Buffer) => resolve(Number(String(d).trim()))))
+      ).pipe(Effect.timeout("10 seconds"))
+      const reply = yield* Effect.scoped(Effect.gen(function*() {
+        const conn = yield* Client.connect(Address.tcp(port), {
+          tls: { ...clientTls, key: certs.client.key, cert: certs.client.cert, ALPNProtocols: ["echo/1"] }
+        })
+        expect(Option.flatMap(conn.tls, (tls) => tls.alpnProtocol)).toEqual(Option.some("echo/1"))
+        yield* conn.write("hello from effect-net\n")
+        return (yield* readAll(conn)).toString()
+      }))
+      expect(reply).toBe("ten-tceffe morf olleh alpn=echo/1 peer=client")
+      expect((yield* python.exit.pipe(Effect.timeout("10 seconds"))).trim().split("\n").at(-1)).toBe("served")
     }))
 })

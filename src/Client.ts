@@ -9,7 +9,7 @@ import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import type { Address } from "./Address.js"
+import type { Address, AddressFailure } from "./Address.js"
 import type { Connection } from "./Connection.js"
 import { failureMessage } from "./internal/socket/badAddress.js"
 import * as internal from "./internal/socket/nodeClient.js"
@@ -150,16 +150,7 @@ export const layerSocket = (
  * @since 0.1.0
  * @category errors
  */
-export class ConnectError extends Data.TaggedError("ConnectError")<{
-  /** Where we tried to connect. @since 0.1.0 */
-  readonly address: Address
-  /** Node's error code, or ours for a bad address or a timeout. @since 0.1.0 */
-  readonly code: string
-  /** Why, in words, when the code alone does not say (a bad address, a failed TLS handshake). @since 0.1.0 */
-  readonly reason?: string | undefined
-  /** Node's error, when there was one. @since 0.1.0 */
-  readonly cause?: unknown
-}> {
+export class ConnectError extends Data.TaggedError("ConnectError")<AddressFailure> {
   /** @since 0.1.0 */
   override get message(): string {
     return failureMessage("connect to", this)

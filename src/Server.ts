@@ -12,7 +12,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import type { Address } from "./Address.js"
+import type { Address, AddressFailure } from "./Address.js"
 import type { TlsCredential, TlsVersion } from "./Client.js"
 import type { Connection } from "./Connection.js"
 import { failureMessage } from "./internal/socket/badAddress.js"
@@ -221,16 +221,7 @@ export const layerSocketServer = (
  * @since 0.1.0
  * @category errors
  */
-export class ListenError extends Data.TaggedError("ListenError")<{
-  /** Where we tried to listen. @since 0.1.0 */
-  readonly address: Address
-  /** Node's error code, or ours for a bad address. @since 0.1.0 */
-  readonly code: string
-  /** Why, in words, when the code alone does not say (a path too long, a bad port). @since 0.1.0 */
-  readonly reason?: string | undefined
-  /** Node's error, when there was one. @since 0.1.0 */
-  readonly cause?: unknown
-}> {
+export class ListenError extends Data.TaggedError("ListenError")<AddressFailure> {
   /** @since 0.1.0 */
   override get message(): string {
     return failureMessage("listen on", this)

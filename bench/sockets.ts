@@ -10,7 +10,9 @@
  * BENCH_WINDOW_KIB (bytes in flight while streaming, 1024), BENCH_VARIANTS
  * (comma-separated server ids), BENCH_CASES (comma-separated substrings of case
  * ids such as "tcp-stream-64", "unix-rr-64", "bulk"), BENCH_PROFILE_DIR (every
- * server runs under `node --cpu-prof` and writes `<variant>.cpuprofile` there),
+ * server runs under `node --cpu-prof` and writes `<variant>.cpuprofile` there;
+ * BENCH_PROFILE_INTERVAL sets the sampling interval in µs; summarize with
+ * bench/profile-summary.ts),
  * BENCH_RESULTS (where results.json goes; the chart goes beside it).
  *
  * Why processes: the driver in its own process gets its own core and event
@@ -168,7 +170,14 @@ const childExecArgv = (profileName?: string): Array<string> => {
   const own = process.execArgv.filter((flag) => !flag.startsWith("--cpu-prof"))
   const withTsx = own.some((flag) => flag.includes("tsx")) ? own : [...own, "--import", "tsx"]
   if (profileName === undefined || config.profileDir === undefined) return withTsx
-  return [...withTsx, "--cpu-prof", `--cpu-prof-dir=${config.profileDir}`, `--cpu-prof-name=${profileName}.cpuprofile`]
+  const interval = env.BENCH_PROFILE_INTERVAL === undefined ? [] : [`--cpu-prof-interval=${env.BENCH_PROFILE_INTERVAL}`]
+  return [
+    ...withTsx,
+    "--cpu-prof",
+    `--cpu-prof-dir=${config.profileDir}`,
+    `--cpu-prof-name=${profileName}.cpuprofile`,
+    ...interval
+  ]
 }
 
 const forkChild = (name: string, script: string, args: Array<string>, profile: boolean): Child =>

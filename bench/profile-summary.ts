@@ -1,7 +1,9 @@
 /**
  * Summarizes a `node --cpu-prof` profile: self time by group (our framer, our
  * socket path, the rest of effect-net, Effect's runtime, Node's streams and
- * net, native/syscalls, GC, idle) and the top self-time functions.
+ * net, native/syscalls, GC, idle), by file, and the top self-time functions.
+ * Under tsx every source file is one line: the column of a function is in the
+ * profile (`callFrame.columnNumber`) if a name is missing.
  *
  *   node --import tsx bench/profile-summary.ts <file.cpuprofile> [top=30]
  */
@@ -52,11 +54,13 @@ export const summarize = (profile: Profile, top: number): string => {
   const busy = total - idle
   const groups = new Map<string, number>()
   const functions = new Map<string, number>()
+  const files = new Map<string, number>()
   for (const [id, micros] of selfMicros) {
     const frame = byId.get(id)!.callFrame
     const group = GROUPS.find(([, match]) => match(frame))![0]
     groups.set(group, (groups.get(group) ?? 0) + micros)
     if (frame.functionName === "(idle)") continue
+    files.set(short(frame.url) || frame.functionName, (files.get(short(frame.url) || frame.functionName) ?? 0) + micros)
     const key = `${frame.functionName || "(anonymous)"}  ${short(frame.url)}${frame.url ? `:${frame.lineNumber + 1}` : ""}`
     functions.set(key, (functions.get(key) ?? 0) + micros)
   }
@@ -68,6 +72,11 @@ export const summarize = (profile: Profile, top: number): string => {
     "|---|---:|---:|",
     ...GROUPS.map(([g]) => g).filter((g) => groups.has(g)).sort((a, b) => groups.get(b)! - groups.get(a)!)
       .map((g) => `| ${g} | ${(groups.get(g)! / 1e3).toFixed(0)} ms | ${pct(groups.get(g)!)} |`),
+    "",
+    "| file | self | % busy |",
+    "|---|---:|---:|",
+    ...Array.from(files).sort((a, b) => b[1] - a[1]).slice(0, top)
+      .map(([f, micros]) => `| ${f} | ${(micros / 1e3).toFixed(0)} ms | ${pct(micros)} |`),
     "",
     "| function | self | % busy |",
     "|---|---:|---:|",

@@ -10,7 +10,7 @@
  * BENCH_WINDOW_KIB (bytes in flight while streaming, 1024), BENCH_VARIANTS
  * (comma-separated server ids), BENCH_CASES (comma-separated substrings of case
  * ids such as "tcp-stream-64", "unix-rr-64", "bulk"), BENCH_PROFILE_DIR (every
- * server runs under `node --cpu-prof` and writes `<variant>.cpuprofile` there;
+ * server runs under `node --cpu-prof` and writes its profiles to `<dir>/<variant>/`;
  * BENCH_PROFILE_INTERVAL sets the sampling interval in µs; summarize with
  * bench/profile-summary.ts),
  * BENCH_RESULTS (where results.json goes; the chart goes beside it).
@@ -174,8 +174,8 @@ const childExecArgv = (profileName?: string): Array<string> => {
   return [
     ...withTsx,
     "--cpu-prof",
-    `--cpu-prof-dir=${config.profileDir}`,
-    `--cpu-prof-name=${profileName}.cpuprofile`,
+    // A directory per server: tsx's loader thread writes a profile of its own, and a fixed --cpu-prof-name would collide.
+    `--cpu-prof-dir=${join(config.profileDir, profileName)}`,
     ...interval
   ]
 }

@@ -11,6 +11,7 @@
  * (comma-separated server ids), BENCH_CASES (comma-separated substrings of case
  * ids such as "tcp-stream-64", "unix-rr-64", "bulk"), BENCH_PROFILE_DIR (every
  * server runs under `node --cpu-prof` and writes its profiles to `<dir>/<variant>/`;
+ * BENCH_PROFILE_DRIVER=1 profiles the driver too (the bulk senders);
  * BENCH_PROFILE_INTERVAL sets the sampling interval in µs; summarize with
  * bench/profile-summary.ts),
  * BENCH_RESULTS (where results.json goes; the chart goes beside it).
@@ -50,20 +51,30 @@ const config = {
 
 export const BASELINE = "raw-cork"
 
-export const echoVariants: ReadonlyArray<{ readonly id: ServerVariantId; readonly label: string }> = [
-  { id: "raw-cork", label: "raw node:net + linear decoder + cork" },
-  { id: "raw-write-per-frame", label: "raw, one write per frame" },
-  { id: "raw-concat", label: "raw, Buffer.concat decoder" },
-  { id: "platform-stream", label: "@effect/platform + straightforward Stream decoder" },
-  { id: "platform-framer", label: "@effect/platform + effect-net framer" },
-  { id: "effect-net", label: "effect-net read→decode→encode→sink" }
+const echoVariant = (server: ServerVariantId, label: string): Variant => ({ id: server, server, label })
+
+export const echoVariants: ReadonlyArray<Variant> = [
+  echoVariant("raw-cork", "raw node:net + linear decoder + cork"),
+  echoVariant("raw-write-per-frame", "raw, one write per frame"),
+  echoVariant("raw-concat", "raw, Buffer.concat decoder"),
+  echoVariant("platform-stream", "@effect/platform + straightforward Stream decoder"),
+  echoVariant("platform-framer", "@effect/platform + effect-net framer"),
+  echoVariant("effect-net", "effect-net read→decode→encode→sink")
 ]
 
-export const bulkVariants: ReadonlyArray<
-  { readonly id: ServerVariantId; readonly via: "raw" | "effect-net"; readonly label: string }
-> = [
-  { id: "raw-bulk", via: "raw", label: "raw node:net write -> 'data'" },
-  { id: "effect-net-bulk", via: "effect-net", label: "effect-net Connection.sink -> read" }
+/** A variant of a case: `server` serves it (the echo variants' id is their server's). */
+export interface Variant {
+  readonly id: string
+  readonly server: ServerVariantId
+  readonly label: string
+}
+
+export const bulkVariants: ReadonlyArray<Variant & { readonly via: "raw" | "effect-net" }> = [
+  { id: "raw-bulk", server: "raw-bulk", via: "raw", label: "raw node:net write -> 'data'" },
+  { id: "effect-net-bulk", server: "effect-net-bulk", via: "effect-net", label: "effect-net Connection.sink -> read" },
+  // The two halves apart, to tell which side costs what.
+  { id: "raw-to-read", server: "effect-net-bulk", via: "raw", label: "raw node:net write -> effect-net read" },
+  { id: "sink-to-raw", server: "raw-bulk", via: "effect-net", label: "effect-net Connection.sink -> raw 'data'" }
 ]
 
 export interface EchoCase {
@@ -82,7 +93,7 @@ const echoCases: ReadonlyArray<EchoCase> = (["tcp", "unix"] as const).flatMap((t
 
 /** One round of one variant. */
 export interface Round {
-  readonly variant: ServerVariantId
+  readonly variant: string
   readonly round: number
   /** msg/s for echo cases, MB/s (10^6 B) for bulk */
   readonly rate: number
@@ -92,7 +103,7 @@ export interface Round {
 }
 
 export interface Summary {
-  readonly variant: ServerVariantId
+  readonly variant: string
   readonly label: string
   readonly medianRate: number
   readonly medianServerCpuMicros: number
@@ -106,7 +117,7 @@ export interface CaseResult {
   readonly id: string
   readonly label: string
   readonly unit: "msg/s" | "MB/s"
-  readonly baseline: ServerVariantId
+  readonly baseline: string
   readonly rounds: ReadonlyArray<Round>
   readonly summaries: ReadonlyArray<Summary>
 }
@@ -245,9 +256,9 @@ interface Plan {
   readonly id: string
   readonly label: string
   readonly unit: "msg/s" | "MB/s"
-  readonly variants: ReadonlyArray<{ readonly id: ServerVariantId; readonly label: string }>
+  readonly variants: ReadonlyArray<Variant>
   /** a warm-up run is shorter */
-  readonly command: (variant: ServerVariantId, warmUp: boolean) => Command
+  readonly command: (variant: Variant, warmUp: boolean) => Command
   /** per message (echo) or per MiB (bulk) */
   readonly per: (measured: Measured) => number
 }
@@ -260,7 +271,7 @@ const runPlan = async (
 ): Promise<CaseResult> => {
   const rate = (m: Measured) => plan.unit === "msg/s" ? m.frames / m.seconds : m.bytes / 1e6 / m.seconds
   for (const variant of plan.variants) {
-    await driver.next<Measured>(plan.command(variant.id, true))
+    await driver.next<Measured>(plan.command(variant, true))
     progress.step(`${plan.label} · warm-up · ${variant.id}`)
   }
   const rounds: Array<Round> = []
@@ -270,8 +281,8 @@ const runPlan = async (
       const variant = plan.variants[(k + round) % n]!
       const { cpuMicros, measured } = await measureOnce(
         driver,
-        servers.get(variant.id)!,
-        plan.command(variant.id, false)
+        servers.get(variant.server)!,
+        plan.command(variant, false)
       )
       const r = rate(measured)
       rounds.push({
@@ -317,9 +328,10 @@ export const socketBench = async (): Promise<Results> => {
 
   const dir = mkdtempSync(join(tmpdir(), "effect-net-bench-"))
   const servers = new Map<ServerVariantId, ServerChild>()
-  const driver = forkChild("driver", "socket-driver.ts", [], false)
+  const driver = forkChild("driver", "socket-driver.ts", [], env.BENCH_PROFILE_DRIVER === "1")
   try {
-    for (const v of [...(cases.length > 0 ? echo : []), ...bulk]) servers.set(v.id, await startServer(v.id, dir))
+    const needed = new Set([...(cases.length > 0 ? echo : []), ...bulk].map((v) => v.server))
+    for (const id of needed) servers.set(id, await startServer(id, dir))
     const steps = cases.length * echo.length * (config.rounds + 1) + bulkTransports.length * bulk.length * (config.rounds + 1)
     const progress = new Progress(steps, started)
     const results: Array<CaseResult> = []
@@ -332,7 +344,7 @@ export const socketBench = async (): Promise<Results> => {
           variants: echo,
           command: (variant, warmUp) => ({
             type: c.mode,
-            target: targetOf(servers.get(variant)!, c.transport),
+            target: targetOf(servers.get(variant.server)!, c.transport),
             size: c.size,
             seconds: warmUp ? config.roundSeconds / 2 : config.roundSeconds,
             windowBytes: config.windowBytes
@@ -350,9 +362,9 @@ export const socketBench = async (): Promise<Results> => {
           variants: bulk,
           command: (variant, warmUp) => ({
             type: "bulk",
-            target: targetOf(servers.get(variant)!, transport),
+            target: targetOf(servers.get(variant.server)!, transport),
             bytes: warmUp ? Math.ceil(config.bulkBytes / 4) : config.bulkBytes,
-            via: bulk.find((b) => b.id === variant)!.via
+            via: bulk.find((b) => b.id === variant.id)!.via
           }),
           per: (m) => m.bytes / 1024 / 1024
         }, servers, driver, progress)

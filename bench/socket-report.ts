@@ -51,14 +51,16 @@ export const printReport = (results: Results): void => {
       `${s.medianRate.toFixed(0)} MB/s${i === 0 ? "" : `, ${ratioCell(s)}`}, ${s.medianServerCpuMicros.toFixed(0)} µs/MiB`)
   }
   console.log(
-    `### Server memory (RSS, MiB): listening, before any connection (node + tsx + the server's modules) / peak over the whole run`
+    `### Server memory (RSS, MiB): listening before any connection; highest seen around the rounds; the kernel's peak (getrusage, module loading included)`
   )
   console.log()
-  console.log(`| server | idle | peak | peak − idle |`)
-  console.log(`|---|---:|---:|---:|`)
+  console.log(`| server | idle | under load | growth | kernel peak |`)
+  console.log(`|---|---:|---:|---:|---:|`)
   for (const m of results.memory) {
     console.log(
-      `| ${m.variant} | ${mib(m.idleRssBytes)} | ${mib(m.peakRssBytes)} | ${mib(m.peakRssBytes - m.idleRssBytes)} |`
+      `| ${m.variant} | ${mib(m.idleRssBytes)} | ${mib(m.loadedRssBytes)} | ${mib(m.loadedRssBytes - m.idleRssBytes)} | ${
+        mib(m.peakRssBytes)
+      } |`
     )
   }
   console.log()

@@ -11,8 +11,10 @@ export interface Usage {
   readonly type: "usage"
   /** user + system CPU time since start, µs */
   readonly cpuMicros: number
-  /** peak resident set size, bytes */
+  /** peak resident set size since the process started (module loading included), bytes */
   readonly maxRssBytes: number
+  /** resident set size now, bytes */
+  readonly rssBytes: number
 }
 
 const [id, unixPath] = process.argv.slice(2) as [ServerVariantId, string]
@@ -25,7 +27,8 @@ process.on("message", (message: { type?: string }) => {
   const usage: Usage = {
     type: "usage",
     cpuMicros: cpu.user + cpu.system,
-    maxRssBytes: process.resourceUsage().maxRSS * 1024
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    rssBytes: process.memoryUsage.rss()
   }
   process.send!(usage)
 })

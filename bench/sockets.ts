@@ -124,7 +124,11 @@ export interface CaseResult {
 
 export interface ServerMemory {
   readonly variant: ServerVariantId
+  /** RSS once listening, before any connection */
   readonly idleRssBytes: number
+  /** highest RSS seen before and after every round (the server under load, or just after) */
+  readonly loadedRssBytes: number
+  /** the kernel's peak RSS of the process (getrusage), module loading included */
   readonly peakRssBytes: number
 }
 
@@ -203,14 +207,15 @@ const forkChild = (name: string, script: string, args: Array<string>, profile: b
 interface ServerChild {
   readonly child: Child
   readonly listening: Listening
-  idleRssBytes: number
+  readonly idleRssBytes: number
+  loadedRssBytes: number
 }
 
 const startServer = async (id: ServerVariantId, dir: string): Promise<ServerChild> => {
   const child = forkChild(id, "socket-server.ts", [id, join(dir, `${id}.sock`)], true)
   const listening = await child.next<Listening & { type: "ready" }>()
   const usage = await child.next<Usage>({ type: "usage" })
-  return { child, listening, idleRssBytes: usage.maxRssBytes }
+  return { child, listening, idleRssBytes: usage.rssBytes, loadedRssBytes: usage.rssBytes }
 }
 
 // --- running ------------------------------------------------------------------------
@@ -249,6 +254,7 @@ const measureOnce = async (
   const before = await server.child.next<Usage>({ type: "usage" })
   const measured = await driver.next<Measured>(command)
   const after = await server.child.next<Usage>({ type: "usage" })
+  server.loadedRssBytes = Math.max(server.loadedRssBytes, before.rssBytes, after.rssBytes)
   return { measured, cpuMicros: after.cpuMicros - before.cpuMicros }
 }
 
@@ -374,7 +380,12 @@ export const socketBench = async (): Promise<Results> => {
     const memory: Array<ServerMemory> = []
     for (const [variant, server] of servers) {
       const usage = await server.child.next<Usage>({ type: "usage" })
-      memory.push({ variant, idleRssBytes: server.idleRssBytes, peakRssBytes: usage.maxRssBytes })
+      memory.push({
+        variant,
+        idleRssBytes: server.idleRssBytes,
+        loadedRssBytes: server.loadedRssBytes,
+        peakRssBytes: usage.maxRssBytes
+      })
     }
     return {
       date: new Date().toISOString(),

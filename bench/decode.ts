@@ -186,8 +186,22 @@ const checkOnePerPull = async (): Promise<void> => {
   }
 }
 
-/** Prints the decode tables (markdown) to stdout, progress to stderr. */
-export const decodeBench = async (): Promise<void> => {
+/** One decode figure, as bench/results.json keeps it. */
+export interface DecodeFigure {
+  readonly frameSize: number
+  readonly chunkSize: number
+  readonly variant: string
+  /** undefined: skipped (see note) */
+  readonly mbps?: number
+  readonly framesPerSecond?: number
+  /** MB/s ÷ the ceiling's MB/s in the same case */
+  readonly ratio?: number
+  readonly inputBytes: number
+  readonly note?: string
+}
+
+/** Prints the decode tables (markdown) to stdout, progress to stderr; returns every figure. */
+export const decodeBench = async (): Promise<Array<DecodeFigure>> => {
   const started = performance.now()
   await checkOnePerPull()
   console.log(`# effect-net decode benchmark`)
@@ -331,6 +345,13 @@ export const decodeBench = async (): Promise<void> => {
   await delimiterScaling()
   console.log(`Load average at end: ${load()}`)
   console.log(`Bench runtime: ${((performance.now() - started) / 1000).toFixed(0)} s`)
+  console.log()
+  return results.map((r): DecodeFigure => {
+    const base = { frameSize: r.frameSize, chunkSize: r.chunkSize, variant: r.variant.name, inputBytes: r.bytes }
+    if (r.seconds === undefined) return r.note === undefined ? base : { ...base, note: r.note }
+    const figures = { ...base, mbps: mbps(r) }
+    return r.variant === sourceOnly ? figures : { ...figures, framesPerSecond: r.frames / r.seconds, ratio: ratio(r) }
+  })
 }
 
 if (isEntry(import.meta.url)) {

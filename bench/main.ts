@@ -7,8 +7,7 @@ import { decodeBench } from "./decode.js"
 import { socketBenchAndReport } from "./sockets.js"
 
 const main = async () => {
-  await decodeBench()
-  await socketBenchAndReport()
+  await socketBenchAndReport(await decodeBench())
 }
 
 main().catch((error) => {

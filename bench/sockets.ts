@@ -30,6 +30,7 @@ import { cpus, loadavg, tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { renderChart } from "./chart.js"
+import type { DecodeFigure } from "./decode.js"
 import { isEntry } from "./entry.js"
 import type { Command, Measured, Target } from "./socket-driver.js"
 import { fmtRate, printReport } from "./socket-report.js"
@@ -411,12 +412,15 @@ const commandLine = (): string => {
     .join(" ")
 }
 
-/** Runs the socket bench, prints its tables, writes results.json and results.svg. */
-export const socketBenchAndReport = async (): Promise<void> => {
+/**
+ * Runs the socket bench, prints its tables, writes results.json (with the
+ * decode figures too when main.ts ran that bench first) and results.svg.
+ */
+export const socketBenchAndReport = async (decode?: ReadonlyArray<DecodeFigure>): Promise<void> => {
   const results = await socketBench()
   printReport(results)
   const json = env.BENCH_RESULTS ?? join(here, "results.json")
-  writeFileSync(json, JSON.stringify(results, null, 2) + "\n")
+  writeFileSync(json, JSON.stringify(decode === undefined ? results : { ...results, decode }, null, 2) + "\n")
   writeFileSync(join(dirname(json), "results.svg"), renderChart(results))
   console.log(`Wrote ${json} and results.svg beside it; socket bench runtime ${results.seconds.toFixed(0)} s.`)
 }

@@ -174,12 +174,14 @@ export class FrameTimeoutError extends Data.TaggedError("FrameTimeoutError")<{
 }
 
 /**
- * Every way a built-in framer can fail.
+ * Every way a built-in framer can fail (`FrameTimeoutError` only under
+ * `withFrameTimeout`, which is why a timed framer is still a `Framer` and
+ * goes wherever one does, e.g. `Message.json(schema, { framer })`).
  *
  * @since 0.1.0
  * @category errors
  */
-export type FramingError = TruncatedFrameError | FrameTooLargeError | MalformedFrameError
+export type FramingError = TruncatedFrameError | FrameTooLargeError | MalformedFrameError | FrameTimeoutError
 
 // ---------------------------------------------------------------------------
 // models

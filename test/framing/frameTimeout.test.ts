@@ -7,7 +7,9 @@ import * as Fiber from "effect/Fiber"
 import { pipe } from "effect/Function"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+import * as Schema from "effect/Schema"
 import * as Framing from "../../src/Framing.js"
+import * as Message from "../../src/Message.js"
 import { bytes, latin1 } from "../util/bytes.js"
 
 /** `chunks`, each delivered `gap` after the one before (the first one `gap` after the start) */
@@ -161,6 +163,14 @@ describe("Framing.withFrameTimeout (issue 10: a drip defeats the idle timeout)",
       const frames = yield* paced([bytes([0x00, 0x01], "a"), bytes([0x00, 0x01], "b"), bytes([0x00, 0x01], "c")], "300 millis")
         .pipe(framer.decode, Stream.runCollect, Effect.timeout("5 seconds"))
       expect(Chunk.toReadonlyArray(frames).map(latin1)).toStrictEqual(["a", "b", "c"])
+    }))
+
+  it.effect("a timed framer is a Framer: a Message codec over it fails a dripped message with FrameTimeoutError", () =>
+    Effect.gen(function*() {
+      const codec = Message.json(Schema.String, { framer: Framing.withFrameTimeout(Framing.lengthPrefixed(), "1 second") })
+      const wire = Either.getOrThrow(yield* Effect.either(codec.encodeMessage("hello")))
+      const result = yield* onTestClock(drip(wire, "400 millis").pipe(codec.decode), "1 minute")
+      expect(result).toStrictEqual(Either.left(new Framing.FrameTimeoutError({ timeoutMillis: 1000, received: 3 })))
     }))
 
   it("FrameTimeoutError says what happened", () => {

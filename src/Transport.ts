@@ -35,7 +35,8 @@ export class Transport extends Context.Tag("effect-net/Transport")<Transport, {
 
 /**
  * `layerTcp` options: the address, plus `Client.ConnectOptions` for
- * `connect` and `Server.ServeOptions` for `serve`.
+ * `connect` and `Server.ServeOptions` for `serve` (`closeTimeout` and
+ * `flushTimeout` bound both ends' graceful close).
  *
  * @since 0.1.0
  * @category models
@@ -49,7 +50,8 @@ export interface TcpOptions extends ConnectOptions, ServeOptions {
 
 /**
  * `layerUnix` options: the socket path, plus `Client.ConnectOptions` for
- * `connect` and `Server.ServeOptions` for `serve`.
+ * `connect` and `Server.ServeOptions` for `serve` (`closeTimeout` and
+ * `flushTimeout` bound both ends' graceful close).
  *
  * @since 0.1.0
  * @category models
@@ -101,8 +103,9 @@ export const randomChunks = (seed: number, maxSize: number = 16): Rechunk => ({
 
 /**
  * `layerMemory` options. Both ends use `idleTimeout` and `closeTimeout`; the
- * serving side also the `Server.ServeOptions` (`noDelay`, `keepAlive` and
- * `backlog` mean nothing here).
+ * serving side also the `Server.ServeOptions` (`noDelay`, `keepAlive`,
+ * `backlog` and `flushTimeout` mean nothing here: a write copies straight
+ * into the peer's pipe, so there is never anything to flush).
  *
  * @since 0.1.0
  * @category models

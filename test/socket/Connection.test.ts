@@ -78,7 +78,8 @@ describe("Connection", () => {
       const server = yield* Server.serve(Address.tcp(0), () => Effect.never, {
         shutdownGracePeriod: "50 millis"
       })
-      const conn = yield* Client.connect(server.address, { closeTimeout: "50 millis" })
+      // Nobody reads: the bytes still held when the scope closes are dropped (and logged) after flushTimeout.
+      const conn = yield* Client.connect(server.address, { closeTimeout: "50 millis", flushTimeout: "50 millis" })
       let written = 0
       const writeAll = Effect.forEach(Array.from({ length: 512 }), () =>
         Effect.tap(conn.write(new Uint8Array(64 * 1024)), () => {
@@ -335,7 +336,8 @@ describe("Connection", () => {
       }
       const endpoint = makeEndpoint(socket, { local: address, remote: address }, {
         idleTimeoutMillis: 100,
-        closeTimeoutMillis: undefined
+        closeTimeoutMillis: undefined,
+        flushTimeoutMillis: undefined
       })
       expect(socket.destroyed).toBe(true)
       const readError = yield* Effect.flip(endpoint.pull)

@@ -19,6 +19,7 @@ export const fromEndpoint = (endpoint: Endpoint): Connection => ({
   read: Stream.repeatEffectChunkOption(endpoint.pull),
   write: (data) => endpoint.write([typeof data === "string" ? encoder.encode(data) : data]),
   sink: Sink.forEachChunk((chunk: Chunk.Chunk<Uint8Array>) => endpoint.write(Chunk.toReadonlyArray(chunk))),
+  flush: endpoint.flush,
   end: endpoint.end
 })
 

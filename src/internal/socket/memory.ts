@@ -175,6 +175,8 @@ const makeEndpoint = (
     remoteAddress: addresses.remote,
     pull,
     write,
+    // Nothing to wait for: a write copies straight into the peer's pipe, which plays the kernel's buffer.
+    flush: Effect.void,
     end,
     // Closing runs in finalizers; the graceful wait stays interruptible so a shutdown can cut it short.
     close: (graceful) => graceful ? Effect.interruptible(gracefulClose) : Effect.sync(destroy),

@@ -66,9 +66,14 @@ const writeQueueSize = (socket: Net.Socket): number => {
 /**
  * Calls `onStall` once no byte has left Node's buffer for `timeoutMillis`
  * (sampled every quarter of it, so it fires between 1 and 1.25 times the
- * bound after the last progress). Returns the cancel.
+ * bound after the last progress). Returns the cancel. Progress is what Node
+ * sees: the kernel makes room in batches (a Unix socket signals it once a
+ * quarter of its buffer is free), so a peer that reads in small sips can look
+ * still for as long as it takes to read a batch.
+ *
+ * @internal
  */
-const watchStall = (socket: Net.Socket, timeoutMillis: number | undefined, onStall: () => void): () => void => {
+export const watchStall = (socket: Net.Socket, timeoutMillis: number | undefined, onStall: () => void): () => void => {
   if (timeoutMillis === undefined) return constVoid
   let length = socket.writableLength
   let queue = writeQueueSize(socket)
@@ -121,39 +126,49 @@ export const makeSending = (socket: Net.Socket, options: SendingOptions): Sendin
     })
   }
 
+  // Decided once the socket is closed, not merely destroyed: Node emits 'error' (which says why) only on the way to 'close'.
   const closedFailure = (operation: "flush" | "end") => options.failure() ?? new SocketClosedError({ operation })
 
-  const flush = Effect.async<void, WriteFailure>((resume) => {
-    if (socket.destroyed) return resume(lost === undefined ? Effect.void : Effect.fail(closedFailure("flush")))
-    if (socket.writableLength === 0) return resume(Effect.void)
-    if (socket.writableEnded) {
-      // No more writes are possible: the buffer is flushed when the FIN goes out.
+  /** Waits for the FIN to go out (every accepted byte is in the kernel then); fails if the socket closes first. */
+  const awaitFinish = (operation: "flush" | "end") =>
+    Effect.async<void, WriteFailure>((resume) => {
       const check = () => {
         if (socket.writableFinished) return resume(Effect.void)
-        if (socket.destroyed) return resume(Effect.fail(closedFailure("flush")))
+        if (closed) return resume(Effect.fail(closedFailure(operation)))
         finishWaiters.add(check)
       }
       check()
       return Effect.sync(() => {
         finishWaiters.delete(check)
       })
-    }
+    })
+
+  /** Fails once the socket is closed. */
+  const failOnClose = (operation: "flush" | "end") =>
+    Effect.async<never, WriteFailure>((resume) => {
+      const fail = () => resume(Effect.fail(closedFailure(operation)))
+      if (closed) return fail()
+      closeWaiters.add(fail)
+      return Effect.sync(() => {
+        closeWaiters.delete(fail)
+      })
+    })
+
+  const flush: Effect.Effect<void, WriteFailure> = Effect.suspend(() => {
+    if (socket.destroyed) return lost === undefined ? Effect.void : failOnClose("flush")
+    if (socket.writableLength === 0) return Effect.void
+    // No more writes are possible: the buffer is flushed when the FIN goes out.
+    if (socket.writableEnded) return awaitFinish("flush")
     // An empty write's callback runs once every write before it completed (or failed): a marker in the queue.
-    socket.write(empty, (error) => resume(error == null ? Effect.void : Effect.fail(closedFailure("flush"))))
+    return Effect.async<void, WriteFailure>((resume) => {
+      socket.write(empty, (error) => resume(error == null ? Effect.void : failOnClose("flush")))
+    })
   })
 
-  const end = Effect.async<void, WriteFailure>((resume) => {
-    if (socket.destroyed) return resume(Effect.fail(closedFailure("end")))
+  const end: Effect.Effect<void, WriteFailure> = Effect.suspend(() => {
+    if (socket.destroyed) return failOnClose("end")
     if (!socket.writableEnded) socket.end()
-    const check = () => {
-      if (socket.writableFinished) return resume(Effect.void)
-      if (socket.destroyed) return resume(Effect.fail(closedFailure("end")))
-      finishWaiters.add(check)
-    }
-    check()
-    return Effect.sync(() => {
-      finishWaiters.delete(check)
-    })
+    return awaitFinish("end")
   })
 
   const gracefulClose = (onClosing: () => void) =>

@@ -7,10 +7,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as HashMap from "effect/HashMap"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Net from "node:net"
 import * as Path from "node:path"
@@ -178,6 +180,29 @@ describe("graceful close", () => {
         expect(yield* Fiber.join(reader)).toBe(total)
       }))
   }
+
+  it.live("a server shutdown cuts a flush short after shutdownGracePeriod and logs the drop", () => {
+    const { layer, warnings } = captureWarnings()
+    return Effect.gen(function*() {
+      const returned = yield* Deferred.make<void>()
+      const serverScope = yield* Scope.make()
+      const server = yield* Server.serve(
+        Address.tcp(0),
+        (conn) => Effect.zipRight(fillUntilHeld(conn), Deferred.succeed(returned, undefined)),
+        { shutdownGracePeriod: "200 millis" }
+      ).pipe(Scope.extend(serverScope))
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* pausedClient(server.address)
+        yield* Deferred.await(returned)
+        const start = performance.now()
+        yield* Scope.close(serverScope, Exit.void)
+        expect(performance.now() - start).toBeLessThan(1500)
+      }))
+      expect(warnings.map((w) => w.message)).toEqual([
+        expect.stringMatching(/^connection closed with \d+ written bytes never sent: the graceful close was interrupted$/)
+      ])
+    }).pipe(Effect.provide(layer))
+  })
 
   it.scopedLive("a peer that never reads: the scope closes after flushTimeout of no progress, the drop logged at Warning", () => {
     const { layer, warnings } = captureWarnings()

@@ -294,37 +294,30 @@ describe("flush and end", () => {
       yield* other.flush
     }))
 
-  it.scopedLive("flush waits while the peer does not read and resolves once it read", () =>
-    Effect.gen(function*() {
-      const listening = yield* pausedServer(Address.tcp(0))
-      const conn = yield* Client.connect(listening.address)
-      const total = yield* fillUntilHeld(conn)
-      const flushing = yield* Effect.fork(conn.flush)
-      yield* Effect.sleep("300 millis")
-      expect(Option.isNone(yield* flushing.poll)).toBe(true)
-      const peer = yield* listening.peer
-      yield* peer.read
-      yield* Fiber.join(flushing).pipe(Effect.timeout("5 seconds"))
-      yield* conn.end
-      expect(yield* peer.received).toBe(total)
-    }))
-
-  it.scopedLive("end waits for the flush, then the FIN: the peer reads every byte before EOF; end is idempotent", () =>
-    Effect.gen(function*() {
-      const listening = yield* pausedServer(Address.tcp(0))
-      const conn = yield* Client.connect(listening.address)
-      const total = yield* fillUntilHeld(conn)
-      const ending = yield* Effect.fork(conn.end)
-      yield* Effect.sleep("300 millis")
-      expect(Option.isNone(yield* ending.poll)).toBe(true)
-      const peer = yield* listening.peer
-      yield* peer.read
-      yield* Fiber.join(ending).pipe(Effect.timeout("5 seconds"))
-      yield* conn.end
-      expect(yield* peer.received).toBe(total)
-      // Reading goes on after our FIN, until the peer's (pausedPeer answers EOF with its own).
-      yield* Stream.runDrain(conn.read).pipe(Effect.timeout("5 seconds"))
-    }))
+  const waits = [
+    { name: "flush", wait: (conn: Connection) => conn.flush },
+    { name: "end", wait: (conn: Connection) => conn.end }
+  ] as const
+  for (const { name, wait } of waits) {
+    it.scopedLive(`${name} waits while the peer does not read, resolves once it read; every byte arrives before EOF`, () =>
+      Effect.gen(function*() {
+        const listening = yield* pausedServer(Address.tcp(0))
+        const conn = yield* Client.connect(listening.address)
+        const total = yield* fillUntilHeld(conn)
+        const waiting = yield* Effect.fork(wait(conn))
+        yield* Effect.sleep("300 millis")
+        expect(Option.isNone(yield* waiting.poll)).toBe(true)
+        const peer = yield* listening.peer
+        yield* peer.read
+        yield* Fiber.join(waiting).pipe(Effect.timeout("5 seconds"))
+        // Idempotent after a flush or an end; once it resolved, the FIN goes out at once.
+        yield* conn.end
+        yield* conn.end
+        expect(yield* peer.received).toBe(total)
+        // Reading goes on after our FIN, until the peer's (pausedPeer answers EOF with its own).
+        yield* Stream.runDrain(conn.read).pipe(Effect.timeout("5 seconds"))
+      }))
+  }
 
   it.scopedLive("flush fails with WriteError when the peer resets with bytes held", () =>
     Effect.gen(function*() {

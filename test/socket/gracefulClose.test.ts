@@ -23,6 +23,7 @@ import * as Server from "../../src/Server.js"
 import * as Transport from "../../src/Transport.js"
 import { watchStall } from "../../src/internal/socket/nodeSending.js"
 import { tempDir } from "../peers/support.js"
+import { transports as nodeTransports } from "./transports.js"
 
 const KiB = 1024
 
@@ -178,6 +179,26 @@ describe("graceful close", () => {
           total = yield* fillUntilHeld(conn)
         }))
         expect(yield* Fiber.join(reader)).toBe(total)
+      }))
+  }
+
+  for (const t of nodeTransports) {
+    it.scopedLive(`over ${t.name}, both sides: accepted bytes all reach an effect-net peer that pulls 1.5 s later`, () =>
+      Effect.gen(function*() {
+        const written = yield* Deferred.make<number>()
+        const received = yield* Deferred.make<number>()
+        // An effect-net connection that does not pull is a paused peer: its socket reads nothing.
+        const readLater = (conn: Connection) =>
+          Effect.zipRight(Effect.sleep("1500 millis"), Stream.runFold(conn.read, 0, (n, bytes) => n + bytes.byteLength))
+        const toClient = yield* t.make()
+        yield* toClient.serve((conn) => Effect.flatMap(fillUntilHeld(conn), (n) => Deferred.succeed(written, n)))
+        const got = yield* Effect.scoped(Effect.flatMap(toClient.connect, readLater))
+        expect(got).toBe(yield* Deferred.await(written))
+
+        const toServer = yield* t.make()
+        yield* toServer.serve((conn) => Effect.flatMap(readLater(conn), (n) => Deferred.succeed(received, n)))
+        const sent = yield* Effect.scoped(Effect.flatMap(toServer.connect, fillUntilHeld))
+        expect(yield* Deferred.await(received)).toBe(sent)
       }))
   }
 

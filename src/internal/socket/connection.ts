@@ -1,4 +1,5 @@
 import * as Socket from "@effect/platform/Socket"
+import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -12,13 +13,35 @@ import type { Endpoint } from "./endpoint.js"
 
 const encoder = new TextEncoder()
 
+// A pull that failed with None (the peer's FIN) as a value, so the channel can end without a catch per pull.
+const orEnd = Option.match({
+  onNone: () => Effect.succeed(undefined),
+  onSome: (error: ReadFailure) => Effect.fail(error)
+})
+
+/**
+ * The pulls as a stream, built once per connection: the same channel values
+ * serve every pull, so a pull allocates only its own write, where
+ * `Stream.repeatEffectChunkOption` builds its unfold step anew each time.
+ */
+const readStream = (
+  pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>>
+): Stream.Stream<Uint8Array, ReadFailure> => {
+  const again = () => loop
+  const emit = (chunk: Chunk.Chunk<Uint8Array> | undefined) =>
+    chunk === undefined ? Channel.void : Channel.flatMap(Channel.write(chunk), again)
+  const loop: Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, ReadFailure, unknown, unknown, unknown> = Channel
+    .flatMap(Channel.fromEffect(Effect.catchAll(pull, orEnd)), emit)
+  return Stream.fromChannel(loop)
+}
+
 /** @internal */
 export const fromEndpoint = (endpoint: Endpoint): Connection => ({
   [TypeId]: TypeId,
   localAddress: endpoint.localAddress,
   remoteAddress: endpoint.remoteAddress,
   tls: Option.fromNullable(endpoint.tls),
-  read: Stream.repeatEffectChunkOption(endpoint.pull),
+  read: readStream(endpoint.pull),
   write: (data) => endpoint.write([typeof data === "string" ? encoder.encode(data) : data]),
   sink: Sink.forEachChunk((chunk: Chunk.Chunk<Uint8Array>) => endpoint.write(Chunk.toReadonlyArray(chunk))),
   flush: endpoint.flush,

@@ -75,7 +75,8 @@ const makeEndpoint = (
     idleTimer.unref()
   }
 
-  const parkRead = reads.park(input.readers)
+  // Built once: a parked pull, woken, pulls again.
+  const parkThenPull = Effect.zipRight(reads.park(input.readers), Effect.suspend(() => pull))
 
   const endWrite = () => {
     reads.answered()
@@ -101,7 +102,7 @@ const makeEndpoint = (
     }
     if (failure !== undefined) return Effect.fail(Option.some(failure))
     if (closed) return Effect.fail(Option.some(new SocketClosedError({ operation: "read" })))
-    return Effect.zipRight(parkRead, pull)
+    return parkThenPull
   })
 
   const awaitDrain = Effect.async<void, WriteFailure>((resume) => {

@@ -1,8 +1,11 @@
 /**
  * `node:net` glue: a socket as an `Endpoint`. The socket starts paused and is
- * resumed by a pull that finds nothing buffered; it then reads ahead until
- * `readHighWaterMark` bytes wait unread and pauses again, so unread bytes stay
- * in the kernel and TCP pushes back on the sender.
+ * resumed by the first pull; it then reads ahead until `readHighWaterMark`
+ * bytes wait unread and pauses, so unread bytes stay in the kernel and TCP
+ * pushes back on the sender. The pull that takes them resumes it at once
+ * (the mark is the high one, an empty buffer the low one), so the next kernel
+ * read overlaps the owner's work on this one instead of waiting for the pull
+ * after it.
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -13,6 +16,7 @@ import * as AddressM from "../../Address.js"
 import type { Addresses, Endpoint, EndpointOptions } from "./endpoint.js"
 import { makeReads, wake } from "./endpoint.js"
 import { makeSending } from "./nodeSending.js"
+import { writeBatch } from "./writeBatch.js"
 import { readHighWaterMark } from "./timeouts.js"
 import type { ReadFailure, WriteFailure } from "../../Connection.js"
 import { IdleTimeoutError, ReadError, SocketClosedError, WriteError } from "../../Connection.js"
@@ -117,9 +121,11 @@ export const makeEndpoint = (
 
   const writeClosed = () => closed || socket.destroyed || socket.writableEnded || writeFailure !== undefined
 
-  const parkRead = reads.park(undefined, () => {
-    if (socket.isPaused()) socket.resume()
-  })
+  const resumeReading = () => {
+    if (!discarding && socket.isPaused()) socket.resume()
+  }
+  // Built once: a parked pull, woken, pulls again.
+  const parkThenPull = Effect.zipRight(reads.park(undefined, resumeReading), Effect.suspend(() => pull))
 
   const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>> = Effect.suspend(() => {
     if (chunks.length > 0) {
@@ -127,12 +133,13 @@ export const makeEndpoint = (
       chunks = []
       buffered = 0
       reads.pulled()
+      resumeReading()
       return Effect.succeed(out)
     }
     if (readEnded) return Effect.fail(Option.none())
     if (readFailure !== undefined) return Effect.fail(Option.some(readFailure))
     if (closed) return Effect.fail(Option.some(new SocketClosedError({ operation: "read" })))
-    return Effect.zipRight(parkRead, pull)
+    return parkThenPull
   })
 
   const awaitDrain = Effect.async<void, WriteFailure>((resume) => {
@@ -156,9 +163,7 @@ export const makeEndpoint = (
         return Effect.fail(writeFailure ?? new SocketClosedError({ operation: "write", halfClosed }))
       }
       reads.answered()
-      let accepted = true
-      for (const bytes of data) accepted = socket.write(bytes)
-      return accepted ? Effect.void : awaitDrain
+      return writeBatch(socket, data) ? Effect.void : awaitDrain
     })
 
   const end: Effect.Effect<void, WriteFailure> = Effect.suspend(() => {

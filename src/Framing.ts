@@ -8,16 +8,19 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
 import type * as Either from "effect/Either"
+import { dual } from "effect/Function"
 import type * as Stream from "effect/Stream"
 import * as queue from "./internal/framing/byteQueue.js"
-import { DelimiterDecoder, encodeFrame as encodeDelimited } from "./internal/framing/delimiter.js"
-import { encodeFrame as encodeFixed, FixedHeader } from "./internal/framing/fixed.js"
+import { DelimiterDecoder, layout as delimitedLayout } from "./internal/framing/delimiter.js"
+import { FixedHeader, layout as fixedLayout } from "./internal/framing/fixed.js"
 import * as internal from "./internal/framing/framer.js"
-import { encodeFrame as encodeLengthField, LengthFieldHeader } from "./internal/framing/lengthField.js"
+import * as timeout from "./internal/framing/frameTimeout.js"
+import { LengthFieldHeader, layout as lengthFieldLayout } from "./internal/framing/lengthField.js"
 import * as options_ from "./internal/framing/options.js"
 import { SizedDecoder } from "./internal/framing/sized.js"
-import { encodeFrame as encodeVarint, VarintHeader } from "./internal/framing/varint.js"
+import { layout as varintLayout, VarintHeader } from "./internal/framing/varint.js"
 
 // ---------------------------------------------------------------------------
 // errors
@@ -142,12 +145,43 @@ export class MalformedFrameError extends Data.TaggedError("MalformedFrameError")
 }
 
 /**
- * Every way a built-in framer can fail.
+ * A frame took longer than `withFrameTimeout` allows: its first byte arrived,
+ * and its last had not arrived `timeoutMillis` later (counting the time spent
+ * waiting for the peer). A peer dripping a frame one byte at a time keeps a
+ * connection busy under any idle timeout; this bounds it.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class FrameTimeoutError extends Data.TaggedError("FrameTimeoutError")<{
+  /**
+   * The bound, in milliseconds.
+   *
+   * @since 0.2.0
+   */
+  readonly timeoutMillis: number
+  /**
+   * Bytes of the unfinished frame that had arrived.
+   *
+   * @since 0.2.0
+   */
+  readonly received: number
+}> {
+  /** @since 0.2.0 */
+  override get message(): string {
+    return `frame not complete within ${this.timeoutMillis} ms of its first byte (${this.received} bytes received)`
+  }
+}
+
+/**
+ * Every way a built-in framer can fail (`FrameTimeoutError` only under
+ * `withFrameTimeout`, which is why a timed framer is still a `Framer` and
+ * goes wherever one does, e.g. `Message.json(schema, { framer })`).
  *
  * @since 0.1.0
  * @category errors
  */
-export type FramingError = TruncatedFrameError | FrameTooLargeError | MalformedFrameError
+export type FramingError = TruncatedFrameError | FrameTooLargeError | MalformedFrameError | FrameTimeoutError
 
 // ---------------------------------------------------------------------------
 // models
@@ -176,7 +210,13 @@ export interface Framer<O = Uint8Array, E = FramingError> {
    */
   readonly decode: <E2, R>(self: Stream.Stream<Uint8Array, E2, R>) => Stream.Stream<O, E2 | E, R>
   /**
-   * One element per frame -> wire bytes (one element per frame).
+   * One element per frame -> wire bytes. The built-in framers write the
+   * frames of each input chunk into one buffer (one element per chunk,
+   * flushed every 64 KiB), and send a frame of 16 KiB or more as its own
+   * element, uncopied, between its header and its trailer, for a batched
+   * socket write to send together. `make` framers emit one element per frame.
+   * The bytes are the same either way. A refused frame fails the stream after
+   * the frames before it; nothing of it is written.
    *
    * @since 0.1.0
    */
@@ -214,6 +254,16 @@ export interface FrameDecoder<O = Uint8Array, E = FramingError> {
    * @since 0.2.0
    */
   end(out: Array<O>): E | undefined
+  /**
+   * Bytes of the unfinished frame held (0 between frames), after the last
+   * `push`: what `withFrameTimeout` starts its clock on. Every built-in
+   * decoder has it. Without it, `withFrameTimeout` counts the bytes pushed
+   * since the last output, so a chunk that completes one frame and starts the
+   * next starts the next frame's clock one chunk late.
+   *
+   * @since 0.2.0
+   */
+  pending?(): number
 }
 
 /**
@@ -334,6 +384,48 @@ export type DelimiterSearch = queue.DelimiterSearch
  * @category constructors
  */
 export const make: <O, E>(options: MakeOptions<O, E>) => Framer<O, E> = internal.make
+
+/**
+ * Bound the time a frame may take to arrive: once the first byte of a frame
+ * is in, the rest must follow within `duration`, or `decode` fails with
+ * `FrameTimeoutError`. The time between frames is not counted (an idle
+ * keep-alive connection is the business of the connection's `idleTimeout`),
+ * nor the time the consumer of the frames takes (only time spent waiting for
+ * input counts), so it bounds the peer, not the program. `encode` and
+ * `encodeFrame` are unchanged. Time is Effect's `Clock`: `TestClock` drives
+ * it in tests.
+ *
+ * The framer's decoder says how many bytes of a frame it holds with
+ * `FrameDecoder.pending`; a `make` framer without it is timed from the first
+ * byte after its last output.
+ *
+ * ```text
+ * withFrameTimeout(lengthPrefixed(), "5 seconds"), one byte every 900 ms:
+ *   00 . 00 . 00 . 0C . "H" . "E" ... 5 s after the first 00: FrameTimeoutError { received: 6 }
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { pipe } from "effect/Function"
+ * import { Framing } from "effect-net"
+ *
+ * const framer = pipe(Framing.lengthPrefixed(), Framing.withFrameTimeout("5 seconds"))
+ * // or Framing.withFrameTimeout(Framing.lengthPrefixed(), "5 seconds")
+ * // connection.read.pipe(framer.decode) now fails with FrameTimeoutError on a drip
+ * ```
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const withFrameTimeout: {
+  (duration: Duration.DurationInput): <O, E>(framer: Framer<O, E>) => Framer<O, E | FrameTimeoutError>
+  <O, E>(framer: Framer<O, E>, duration: Duration.DurationInput): Framer<O, E | FrameTimeoutError>
+} = dual(2, <O, E>(framer: Framer<O, E>, duration: Duration.DurationInput): Framer<O, E | FrameTimeoutError> => ({
+  decoder: framer.decoder,
+  decode: timeout.withFrameTimeout(framer, duration),
+  encode: framer.encode,
+  encodeFrame: framer.encodeFrame
+}))
 
 // ---------------------------------------------------------------------------
 // built-in framers
@@ -481,10 +573,7 @@ export const lengthPrefixed = (options: LengthPrefixedOptions = {}): Framer => {
   options_.requireInt32("initialBytesToStrip", config.initialBytesToStrip, 0)
   options_.requireInt32("lengthAdjustment", config.lengthAdjustment, -(2 ** 31))
   const sized = { maxFrameLength: config.maxFrameLength, skipOversize: options_.skips(options.onOversize) }
-  return make({
-    decoder: () => new SizedDecoder(new LengthFieldHeader(config), sized),
-    encode: encodeLengthField(config)
-  })
+  return internal.fromLayout(() => new SizedDecoder(new LengthFieldHeader(config), sized), lengthFieldLayout(config))
 }
 
 /**
@@ -527,10 +616,7 @@ export interface VarintOptions {
 export const varint = (options: VarintOptions = {}): Framer => {
   const maxFrameLength = options_.limit(options.maxFrameLength)
   const sized = { maxFrameLength, skipOversize: options_.skips(options.onOversize) }
-  return make({
-    decoder: () => new SizedDecoder(new VarintHeader(), sized),
-    encode: encodeVarint(maxFrameLength)
-  })
+  return internal.fromLayout(() => new SizedDecoder(new VarintHeader(), sized), varintLayout(maxFrameLength))
 }
 
 /**
@@ -643,7 +729,7 @@ const delimiterFramer = (delimiter: Uint8Array, stripCr: boolean, options: Lines
     skipOversize: options_.skips(options.onOversize),
     emitTrailing: options.emitTrailing ?? false
   }
-  return make({ decoder: () => new DelimiterDecoder(config), encode: encodeDelimited(config) })
+  return internal.fromLayout(() => new DelimiterDecoder(config), delimitedLayout(config))
 }
 
 /**
@@ -661,5 +747,5 @@ const delimiterFramer = (delimiter: Uint8Array, stripCr: boolean, options: Lines
  */
 export const fixedLength = (size: number): Framer => {
   const sized = { maxFrameLength: options_.requireSize(size), skipOversize: false }
-  return make({ decoder: () => new SizedDecoder(new FixedHeader(size), sized), encode: encodeFixed(size) })
+  return internal.fromLayout(() => new SizedDecoder(new FixedHeader(size), sized), fixedLayout(size))
 }

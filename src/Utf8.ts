@@ -44,7 +44,9 @@ export class InvalidUtf8Error extends Data.TaggedError("InvalidUtf8Error")<{
  * Decode a byte stream cut anywhere: a character split between chunks comes
  * out whole. Invalid bytes (overlongs, surrogates, code points above
  * U+10FFFF, stray continuation bytes) and an incomplete character at the end
- * fail with `InvalidUtf8Error`. A byte order mark is kept as U+FEFF.
+ * fail with `InvalidUtf8Error`, after all the text before the bad sequence
+ * has been emitted, however the bytes were cut. A byte order mark is kept as
+ * U+FEFF.
  *
  * @since 0.1.0
  * @category decoding

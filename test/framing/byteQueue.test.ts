@@ -144,4 +144,95 @@ describe("Framing.ByteQueue", () => {
       }
     )
   })
+
+  describe("any chunking gives identical results (small chunks are copied into the queue's own buffers)", () => {
+    /** chunk sizes around the copy threshold: 1-byte, small, just under and over 1 KiB, large */
+    const chunkSizes = fc.array(fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1000, max: 1100 }), fc.integer({ min: 2000, max: 5000 })), { minLength: 1, maxLength: 40 })
+    /** an operation, its arguments taken modulo what is queued when it runs */
+    const op = fc.tuple(fc.constantFrom("byteAt", "readUInt", "take", "skip", "takeAfter"), fc.nat(), fc.nat(), fc.boolean())
+    const program = fc.array(fc.tuple(fc.nat(), op), { maxLength: 60 })
+
+    it.prop(
+      "byteAt, readUInt, take, skip and takeAfter agree with a plain array, between any pushes",
+      [chunkSizes, program],
+      ([sizes, ops]) => {
+        const queue = new Framing.ByteQueue()
+        const model: Array<number> = []
+        let next = 0
+        const step = ([kind, a, b, little]: [string, number, number, boolean]) => {
+          const n = model.length
+          if (kind === "byteAt" && n > 0) expect(queue.byteAt(a % n)).toBe(model[a % n])
+          if (kind === "readUInt" && n > 0) {
+            const size = 1 + (b % Math.min(6, n))
+            const pos = a % (n - size + 1)
+            const field = model.slice(pos, pos + size)
+            if (little) field.reverse()
+            expect(queue.readUInt(pos, size, little)).toBe(field.reduce((v, byte) => v * 256 + byte, 0))
+          }
+          if (kind === "take") expect(Array.from(queue.take(a % (n + 1)))).toEqual(model.splice(0, a % (n + 1)))
+          if (kind === "skip") {
+            queue.skip(a % (n + 1))
+            model.splice(0, a % (n + 1))
+          }
+          if (kind === "takeAfter") {
+            const skip = a % (n + 1)
+            const count = b % (n - skip + 1)
+            expect(Array.from(queue.takeAfter(skip, count))).toEqual(model.splice(0, skip + count).slice(skip))
+          }
+          expect(queue.length).toBe(model.length)
+        }
+        let o = 0
+        for (const size of sizes) {
+          const chunk = new Uint8Array(size).map(() => next++ % 251)
+          queue.push(chunk)
+          model.push(...chunk)
+          // a few operations after each push, as a decoder would run
+          for (let k = ops[o]?.[0] ?? 0; k % 4 !== 0 && o < ops.length; k--) step(ops[o++]![1])
+        }
+        while (o < ops.length) step(ops[o++]![1])
+        if (model.length > 0) expect(Array.from(queue.take(model.length))).toEqual(model)
+      }
+    )
+
+    it.prop(
+      "a delimiter search finds the same frames however the bytes were cut, tiny and large chunks mixed",
+      [fc.array(fc.integer({ min: 0, max: 1500 }), { maxLength: 12 }), chunkSizes],
+      ([lengths, sizes]) => {
+        const wire = Uint8Array.from(lengths.flatMap((length, i) => [...new Array<number>(length).fill(0x61 + (i % 20)), 0x0a]))
+        const queue = new Framing.ByteQueue()
+        const lf = queue.search("\n")
+        const frames: Array<number> = []
+        let at = 0
+        for (let i = 0; at < wire.length; i++) {
+          const size = sizes[i % sizes.length]!
+          queue.push(wire.slice(at, at + size))
+          at += size
+          for (let end = lf.next(); end >= 0; end = lf.next()) {
+            const frame = queue.take(end)
+            expect(frame.every((byte) => byte === 0x61 + (frames.length % 20))).toBe(true)
+            frames.push(frame.length)
+            queue.skip(1)
+          }
+        }
+        expect(frames).toEqual(lengths)
+        expect(queue.length).toBe(0)
+      }
+    )
+
+    it("a frame taken from the queue's own buffer is never overwritten by later chunks", () => {
+      const queue = new Framing.ByteQueue()
+      queue.push(bytes("a"))
+      queue.push(bytes("bc"))
+      queue.push(bytes("d"))
+      queue.skip(1)
+      const frame = queue.take(2)
+      expect(latin1(frame)).toBe("bc")
+      for (let i = 0; i < 100; i++) queue.push(bytes("x"))
+      queue.skip(queue.length)
+      queue.push(bytes("y"))
+      queue.push(bytes("z"))
+      expect(latin1(frame)).toBe("bc")
+      expect(latin1(queue.take(2))).toBe("yz")
+    })
+  })
 })

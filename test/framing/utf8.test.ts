@@ -124,6 +124,21 @@ describe("Utf8.decode", () => {
       ])
     }))
 
+  it.effect("the valid text before a bad byte comes out whether or not they share a chunk (issue 10 item 4)", () =>
+    Effect.gen(function*() {
+      const run = (...chunks: Array<Uint8Array>) =>
+        Stream.fromIterable(chunks).pipe(Utf8.decode, Stream.either, Stream.runCollect, Effect.map(Chunk.toReadonlyArray))
+      const expected = [Either.right("abc"), Either.left(new Utf8.InvalidUtf8Error({ offset: 3 }))]
+      expect(yield* run(bytes(0x61, 0x62, 0x63, 0xff))).toStrictEqual(expected)
+      expect(yield* run(bytes(0x61, 0x62, 0x63), bytes(0xff))).toStrictEqual(expected)
+      // a character split before the bad byte: its pending bytes are part of the text
+      expect(yield* run(bytes(0x61, 0xe2, 0x82), bytes(0xac, 0xff))).toStrictEqual([
+        Either.right("a"),
+        Either.right("\u20ac"),
+        Either.left(new Utf8.InvalidUtf8Error({ offset: 4 }))
+      ])
+    }))
+
   it.effect("a BOM is kept as U+FEFF", () =>
     Effect.gen(function*() {
       expect(yield* decodeChunks([bytes(0xef, 0xbb), bytes(0xbf, 0x61)])).toStrictEqual(Either.right("\uFEFFa"))

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, FastCheck as fc, Stream } from "effect"
 import * as Utf8 from "../../src/Utf8.js"
+import * as Testing from "../../src/testing.js"
 import { cutAt } from "../util/bytes.js"
 
 const decode = (chunks: ReadonlyArray<Uint8Array>) =>
@@ -88,5 +89,30 @@ describe("Utf8 properties", () => {
         expect(got).toBe(new TextDecoder("utf-8", { ignoreBOM: true }).decode(data))
       }),
     { fastCheck: { numRuns: 300 } }
+  )
+
+  it.effect.prop(
+    "the text before an error and the error do not depend on the cuts (issue 10: [61 62 63] [ff] gave \"abc\", [61 62 63 ff] did not)",
+    [mostlyUtf8, Testing.cutPoints],
+    ([data, points]) =>
+      Effect.gen(function*() {
+        /** everything decode emits, joined, and how it ended */
+        const run = (chunks: ReadonlyArray<Uint8Array>) =>
+          Stream.fromIterable(chunks).pipe(Utf8.decode, Stream.either, Stream.runCollect, Effect.map((items) => {
+            let text = ""
+            let error: Utf8.InvalidUtf8Error | undefined
+            for (const item of items) Either.isRight(item) ? (text += item.right) : (error = item.left)
+            return { text, error }
+          }))
+        // the oracle: TextDecoder's verdict, and the valid prefix before the bad sequence
+        const verdict = reference(data)
+        const expected = Either.isRight(verdict)
+          ? { text: verdict.right, error: undefined }
+          : { text: new TextDecoder("utf-8", { ignoreBOM: true }).decode(data.subarray(0, verdict.left.offset)), error: verdict.left }
+        const whole = yield* run([data])
+        expect(whole).toStrictEqual(expected)
+        expect(yield* run(Testing.cutAt(data, points))).toStrictEqual(whole)
+      }),
+    { fastCheck: { numRuns: 500 } }
   )
 })

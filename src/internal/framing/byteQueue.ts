@@ -1,4 +1,4 @@
-import { Buffer } from "node:buffer"
+import { unfilled, view } from "./alloc.js"
 import { failureTable, step } from "./kmp.js"
 
 /**
@@ -35,13 +35,23 @@ export interface DelimiterSearch {
 /**
  * Pending input bytes as the list of chunks they arrived in, never
  * re-concatenated: consuming bytes that lie in one chunk yields a view of it,
- * and bytes that span chunks are copied once into a buffer of exactly their
- * size. Positions are offsets from the first unconsumed byte. The queue keeps
+ * and bytes that span chunks are copied once (into unzeroed memory, from
+ * Node's pool below 4 KiB, as `Buffer.allocUnsafe`; a frame kept for long
+ * keeps that 8 KiB slab alive, as a view keeps its chunk). Positions are offsets from the first unconsumed byte. The queue keeps
  * the pushed chunks themselves (no copy): do not change a chunk after pushing
  * it.
  *
- * Every operation costs at most the bytes it touches, so a decoder built on
- * it stays linear in its input however the input is chunked.
+ * Small chunks (under 1 KiB) that arrive while bytes are already pending are
+ * copied into buffers of the queue's own, so that a peer sending one byte per
+ * TCP segment cannot make each pending byte cost a whole chunk object (about
+ * 100 to 200 bytes of heap): whatever the chunking, the memory held for
+ * pending bytes stays under twice their number plus a fixed amount (16 KiB
+ * and one chunk). Larger chunks, and a chunk pushed into an empty queue (the
+ * usual case of a chunk holding whole frames), are kept as they are.
+ *
+ * Every operation costs at most the bytes it touches (a copied byte is
+ * copied at most twice), so a decoder built on it stays linear in its input
+ * however the input is chunked.
  *
  * @example
  * ```ts
@@ -67,6 +77,15 @@ export class ByteQueue {
   private size = 0
   /** bytes consumed since the queue was made: the absolute positions searches resume from */
   private consumed = 0
+  /**
+   * The queue's own buffer small chunks are copied into, and the view of its
+   * filled part that is the last chunk while it takes more; `chunks` never
+   * holds its spare room. (Sizes are kept here: reading `.buffer` of a small
+   * typed array makes V8 move it off its heap.)
+   */
+  private tail: Uint8Array | undefined = undefined
+  private tailView: Uint8Array | undefined = undefined
+  private tailFill = 0
 
   /**
    * Bytes in the queue.
@@ -83,9 +102,64 @@ export class ByteQueue {
    * @since 0.2.0
    */
   push(chunk: Uint8Array): void {
-    if (chunk.length === 0) return
-    this.chunks.push(chunk)
-    this.size += chunk.length
+    const n = chunk.length
+    if (n === 0) return
+    if (n < SMALL && this.size > 0) {
+      this.append(chunk)
+    } else {
+      this.closeTail()
+      this.chunks.push(chunk)
+    }
+    this.size += n
+  }
+
+  /** Copy a small chunk into the tail buffer, starting a new one (twice as large, up to 16 KiB) when it is full. */
+  private append(chunk: Uint8Array): void {
+    const chunks = this.chunks
+    let open = this.isTailOpen()
+    let written = 0
+    while (written < chunk.length) {
+      if (!open || this.tailFill === this.tail!.length) {
+        // a full tail means a run of small chunks: grow; else start small again
+        const capacity = open ? Math.min(TAIL_MAX, this.tail!.length * 2) : TAIL_MIN
+        // zero-filled: its spare room is not overwritten at once, and must never show old memory
+        this.tail = new Uint8Array(capacity)
+        this.tailFill = 0
+        chunks.push(this.tail)
+        open = true
+      }
+      const tail = this.tail!
+      const count = Math.min(chunk.length - written, tail.length - this.tailFill)
+      tail.set(count === chunk.length ? chunk : chunk.subarray(written, written + count), this.tailFill)
+      this.tailFill += count
+      this.tailView = view(tail, 0, this.tailFill)
+      chunks[chunks.length - 1] = this.tailView
+      written += count
+    }
+  }
+
+  /** Whether the tail buffer is still the last chunk, taking more. */
+  private isTailOpen(): boolean {
+    return this.tailView !== undefined && this.chunks[this.chunks.length - 1] === this.tailView
+  }
+
+  /**
+   * A large chunk follows the tail buffer: no more bytes go into it. If much
+   * of it is spare room, its bytes move to a buffer of their exact size, so
+   * small chunks between large ones cannot each hold a mostly empty buffer.
+   */
+  private closeTail(): void {
+    const open = this.isTailOpen()
+    const filled = this.tailFill
+    const capacity = open ? this.tail!.length : 0
+    this.tail = this.tailView = undefined
+    if (!open || filled * 4 >= capacity * 3) return
+    const last = this.chunks.length - 1
+    const from = last === this.head ? this.offset : 0
+    const exact = unfilled(filled - from)
+    exact.set(view(this.chunks[last]!, from, filled - from), 0)
+    this.chunks[last] = exact
+    if (last === this.head) this.offset = 0
   }
 
   /**
@@ -134,7 +208,7 @@ export class ByteQueue {
 
   /**
    * Remove and return the first `n` bytes (n <= length): a view of the first
-   * chunk if they lie in it, else one copy.
+   * chunk if they lie in it, else one copy (unzeroed, pooled below 4 KiB).
    *
    * @since 0.2.0
    */
@@ -147,7 +221,7 @@ export class ByteQueue {
       this.advance(n)
       return frame
     }
-    // every byte of it is written at once: no zero fill
+    // every byte of it is written at once: no zero fill, and Node's pool for a small frame
     const frame = unfilled(n)
     let written = 0
     while (written < n) {
@@ -287,15 +361,8 @@ export class ByteQueue {
   }
 }
 
-/**
- * A plain `Uint8Array` view. `subarray` on a Node `Buffer` goes through the
- * species constructor and makes a `Buffer`, several times slower per frame.
- */
-const view = (chunk: Uint8Array, offset: number, length: number): Uint8Array =>
-  new Uint8Array(chunk.buffer, chunk.byteOffset + offset, length)
-
-/** Uninitialised memory as a plain Uint8Array; not pooled, so a small frame never pins a shared slab. */
-const unfilled = (n: number): Uint8Array => {
-  const buffer = Buffer.allocUnsafeSlow(n)
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, n)
-}
+/** Chunks shorter than this are copied into the tail buffer when bytes are pending. */
+const SMALL = 1024
+/** above V8's 64-byte limit for typed arrays kept on its heap */
+const TAIL_MIN = 128
+const TAIL_MAX = 16 * 1024

@@ -13,6 +13,8 @@ export interface Decoder<I, O, E> {
   push(input: I, out: Array<O>): E | undefined
   /** End of input: leftovers become an error or, where asked, a last output. */
   end(out: Array<O>): E | undefined
+  /** End of a pull (or an error): append what `push` held back to batch it (an encoder's shared buffer). */
+  flush?(out: Array<O>): void
 }
 
 /**
@@ -43,11 +45,16 @@ const channel = <I, O, DE, E>(decoder: Decoder<I, O, DE>): Loop<I, O, E | DE> =>
     const out: Array<O> = []
     for (let i = start; i < items.length; i++) {
       const error = decoder.push(items[i]!, out)
-      if (error !== undefined) return emitThen(out, Channel.fail(error))
+      if (error !== undefined) {
+        decoder.flush?.(out)
+        return emitThen(out, Channel.fail(error))
+      }
       if (out.length >= flushAt && i + 1 < items.length) {
+        decoder.flush?.(out)
         return Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), Channel.suspend(() => run(items, i + 1)))
       }
     }
+    decoder.flush?.(out)
     return emitThen(out, loop)
   }
 

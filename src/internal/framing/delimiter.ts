@@ -1,5 +1,6 @@
 import { ByteQueue } from "./byteQueue.js"
 import { failureTable, firstMatchEnd, step } from "./kmp.js"
+import type { FrameLayout } from "./layout.js"
 import {
   type FrameDecoder,
   FrameTooLargeError,
@@ -107,6 +108,10 @@ export class DelimiterDecoder implements FrameDecoder {
     return undefined
   }
 
+  pending(): number {
+    return this.discarding ? this.discarded + this.queue.length : this.queue.length
+  }
+
   end(out: Array<Uint8Array>): FramingError | undefined {
     const { queue, config } = this
     if (this.discarding) {
@@ -138,22 +143,39 @@ export class DelimiterDecoder implements FrameDecoder {
 }
 
 /** @internal */
-export const encodeFrame = (config: DelimiterConfig) => {
-  const fallback = failureTable(config.delimiter)
-  return (frame: Uint8Array): Uint8Array | FramingError => {
-    if (frame.length > config.maxFrameLength) {
-      return new FrameTooLargeError({ length: frame.length, maxFrameLength: config.maxFrameLength })
-    }
-    if (config.stripCr && frame.length > 0 && frame[frame.length - 1] === CR) {
-      return new MalformedFrameError({ reason: "line ends with \\r, which decoding would drop" })
-    }
-    const wire = new Uint8Array(frame.length + config.delimiter.length)
-    wire.set(frame, 0)
-    wire.set(config.delimiter, frame.length)
-    // the first delimiter must be the appended one, also where it overlaps the frame's tail
-    if (firstMatchEnd(wire, config.delimiter, fallback) !== wire.length) {
-      return new MalformedFrameError({ reason: "frame contains the delimiter" })
-    }
-    return wire
+export const layout = (config: DelimiterConfig): FrameLayout<FramingError> => {
+  const { delimiter } = config
+  const fallback = failureTable(delimiter)
+  return {
+    check(frame) {
+      if (frame.length > config.maxFrameLength) {
+        return new FrameTooLargeError({ length: frame.length, maxFrameLength: config.maxFrameLength })
+      }
+      if (config.stripCr && frame.length > 0 && frame[frame.length - 1] === CR) {
+        return new MalformedFrameError({ reason: "line ends with \\r, which decoding would drop" })
+      }
+      // the first delimiter must be the appended one: none in the frame, and none across its end
+      if (firstMatchEnd(frame, delimiter, fallback) >= 0 || crossesEnd(frame, delimiter, fallback)) {
+        return new MalformedFrameError({ reason: "frame contains the delimiter" })
+      }
+      return undefined
+    },
+    headerLength: () => 0,
+    writeHeader: () => {},
+    trailer: delimiter,
+    splittable: true
   }
+}
+
+/** Whether a delimiter starts in the frame's last bytes and ends before the end of the appended one. */
+const crossesEnd = (frame: Uint8Array, delimiter: Uint8Array, fallback: Int32Array): boolean => {
+  let matched = 0
+  for (let i = Math.max(0, frame.length - delimiter.length + 1); i < frame.length; i++) {
+    matched = step(matched, frame[i]!, delimiter, fallback)
+  }
+  for (let i = 0; i < delimiter.length - 1; i++) {
+    matched = step(matched, delimiter[i]!, delimiter, fallback)
+    if (matched === delimiter.length) return true
+  }
+  return false
 }

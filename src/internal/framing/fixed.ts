@@ -1,4 +1,5 @@
 import { type FramingError, MalformedFrameError } from "../../Framing.js"
+import { EMPTY, type FrameLayout } from "./layout.js"
 import type { SizeHeader } from "./sized.js"
 
 /**
@@ -16,7 +17,13 @@ export class FixedHeader implements SizeHeader {
 }
 
 /** @internal */
-export const encodeFrame = (size: number) => (frame: Uint8Array): Uint8Array | FramingError =>
-  frame.length === size
-    ? frame
-    : new MalformedFrameError({ reason: `frame of ${frame.length} bytes is not ${size} bytes long` })
+export const layout = (size: number): FrameLayout<FramingError> => ({
+  check: (frame) =>
+    frame.length === size
+      ? undefined
+      : new MalformedFrameError({ reason: `frame of ${frame.length} bytes is not ${size} bytes long` }),
+  headerLength: () => 0,
+  writeHeader: () => {},
+  trailer: EMPTY,
+  splittable: true
+})

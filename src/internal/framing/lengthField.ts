@@ -1,6 +1,7 @@
 import type { ByteQueue } from "./byteQueue.js"
 import { FrameTooLargeError, type FramingError, MalformedFrameError } from "../../Framing.js"
 import { maxBufferLength } from "./options.js"
+import { EMPTY, type FrameLayout } from "./layout.js"
 import type { SizeHeader } from "./sized.js"
 
 /** @internal */
@@ -57,31 +58,40 @@ export class LengthFieldHeader implements SizeHeader {
  *
  * @internal
  */
-export const encodeFrame = (
-  config: LengthFieldConfig
-) =>
-(frame: Uint8Array): Uint8Array | FramingError => {
+export const layout = (config: LengthFieldConfig): FrameLayout<FramingError> => {
   const { initialBytesToStrip: strip, lengthFieldLength: size, lengthFieldOffset: offset } = config
-  if (frame.length > config.maxFrameLength) {
-    return new FrameTooLargeError({ length: frame.length, maxFrameLength: config.maxFrameLength })
-  }
   const headerEnd = offset + size
-  if (strip < headerEnd && frame.length < headerEnd - strip) {
-    return new MalformedFrameError({
-      reason: `frame of ${frame.length} bytes is shorter than the ${headerEnd - strip} header bytes it must carry`
-    })
+  return {
+    check(frame) {
+      if (frame.length > config.maxFrameLength) {
+        return new FrameTooLargeError({ length: frame.length, maxFrameLength: config.maxFrameLength })
+      }
+      if (strip < headerEnd && frame.length < headerEnd - strip) {
+        return new MalformedFrameError({
+          reason: `frame of ${frame.length} bytes is shorter than the ${headerEnd - strip} header bytes it must carry`
+        })
+      }
+      if (strip + frame.length > maxBufferLength) {
+        return new MalformedFrameError({
+          reason: `a frame of ${strip + frame.length} bytes on the wire cannot be allocated`
+        })
+      }
+      const value = strip + frame.length - headerEnd - config.lengthAdjustment
+      if (value < 0 || value > 2 ** (8 * size) - 1) {
+        return new MalformedFrameError({ reason: `length ${value} does not fit a ${size}-byte length field` })
+      }
+      return undefined
+    },
+    headerLength: () => strip,
+    writeHeader(frame, target, at) {
+      target.fill(0, at, at + strip)
+      const value = strip + frame.length - headerEnd - config.lengthAdjustment
+      writeUInt(target, at + offset, size, value, config.littleEndian)
+    },
+    trailer: EMPTY,
+    // a kept length field is in the frame's bytes: it is overwritten in a copy
+    splittable: strip >= headerEnd
   }
-  if (strip + frame.length > maxBufferLength) {
-    return new MalformedFrameError({ reason: `a frame of ${strip + frame.length} bytes on the wire cannot be allocated` })
-  }
-  const wire = new Uint8Array(strip + frame.length)
-  wire.set(frame, strip)
-  const value = wire.length - headerEnd - config.lengthAdjustment
-  if (value < 0 || value > 2 ** (8 * size) - 1) {
-    return new MalformedFrameError({ reason: `length ${value} does not fit a ${size}-byte length field` })
-  }
-  writeUInt(wire, offset, size, value, config.littleEndian)
-  return wire
 }
 
 const writeUInt = (target: Uint8Array, at: number, size: number, value: number, littleEndian: boolean): void => {

@@ -8,7 +8,6 @@ import * as Stream from "effect/Stream"
 import { Packr, Unpackr } from "msgpackr"
 import type { Framer } from "../../Framing.js"
 import { type Codec, MessageDecodeError, MessageEncodeError } from "../../Message.js"
-import type { FramingError } from "../../Framing.js"
 import { Utf8FrameDecoder } from "./utf8.js"
 
 /**
@@ -124,25 +123,33 @@ export const make = <A, I, R>(
     return Either.isRight(done) ? done as Either.Either<A, never> : Either.left(decodeSchemaError(frame, done.left))
   }
 
-  const writeFrame = (value: I): Either.Either<Uint8Array, MessageEncodeError | FramingError> => {
-    const bytes = format.write(value)
-    return bytes instanceof MessageEncodeError ? Either.left(bytes) : framer.encodeFrame(bytes)
-  }
-  const encodeValue = (message: A): Either.Either<Uint8Array, MessageEncodeError | FramingError> | Effect.Effect<
+  /** a message to its frame's payload: the schema's encoded side, then the format's bytes */
+  const payload = (message: A): Either.Either<Uint8Array, MessageEncodeError> | Effect.Effect<
     Uint8Array,
-    MessageEncodeError | FramingError,
+    MessageEncodeError,
     R
   > => {
     const encoded = unparse(message)
     const done = ran(encoded)
-    if (done === undefined) return Effect.flatMap(Effect.mapError(encoded, encodeSchemaError), writeFrame)
-    return Either.isRight(done) ? writeFrame(done.right) : Either.left(encodeSchemaError(done.left))
+    if (done === undefined) return Effect.flatMap(Effect.mapError(encoded, encodeSchemaError), write)
+    return Either.isRight(done) ? write(done.right) : Either.left(encodeSchemaError(done.left))
+  }
+  const write = (value: I): Either.Either<Uint8Array, MessageEncodeError> => {
+    const bytes = format.write(value)
+    return bytes instanceof MessageEncodeError ? Either.left(bytes) : Either.right(bytes)
+  }
+  const encodeMessage = (message: A) => {
+    const bytes = payload(message)
+    return Either.isEither(bytes)
+      ? Either.flatMap(bytes, framer.encodeFrame)
+      : Effect.flatMap(bytes, framer.encodeFrame)
   }
 
   return {
     decode: (self) => mapSteps(decodeFrame)(framer.decode(self)),
-    encode: mapSteps(encodeValue),
-    encodeMessage: encodeValue
+    // payloads first, then the framer's encoder: the messages of a pull go out in one buffer
+    encode: (self) => framer.encode(mapSteps(payload)(self)),
+    encodeMessage
   }
 }
 

@@ -91,6 +91,11 @@ export class SizedDecoder implements FrameDecoder {
     return undefined
   }
 
+  pending(): number {
+    // every complete frame has left the queue: what is in it is the unfinished one
+    return this.discard > 0 ? this.discarded : this.queue.length
+  }
+
   end(): FramingError | undefined {
     if (this.discard > 0) {
       return new TruncatedFrameError({

@@ -89,7 +89,11 @@ export class Utf8StreamDecoder implements Decoder<Uint8Array, string, InvalidUtf
     try {
       text = this.decoder.decode(chunk, { stream: true })
     } catch {
-      const at = firstInvalid(concat(this.pending, chunk), false)
+      // the text before the bad sequence comes out first, as it would had the
+      // bad sequence arrived in a later chunk: the output does not depend on the cuts
+      const joined = concat(this.pending, chunk)
+      const at = firstInvalid(joined, false)
+      if (at > 0) out.push(this.decoder.decode(joined.subarray(0, at)))
       return new InvalidUtf8Error({ offset: this.consumed - this.pending.length + at })
     }
     this.consumed += chunk.length

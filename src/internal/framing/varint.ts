@@ -1,5 +1,6 @@
 import type { ByteQueue } from "./byteQueue.js"
 import { FrameTooLargeError, type FramingError, MalformedFrameError } from "../../Framing.js"
+import { EMPTY, type FrameLayout } from "./layout.js"
 import type { SizeHeader } from "./sized.js"
 
 /** an unsigned 64-bit LEB128 value never needs more */
@@ -39,20 +40,26 @@ export class VarintHeader implements SizeHeader {
   }
 }
 
-/** @internal */
-export const encodeFrame = (maxFrameLength: number) => (frame: Uint8Array): Uint8Array | FramingError => {
-  if (frame.length > maxFrameLength) {
-    return new FrameTooLargeError({ length: frame.length, maxFrameLength })
-  }
-  let headerLength = 1
-  for (let rest = frame.length; rest >= 0x80; rest = Math.floor(rest / 0x80)) headerLength++
-  const wire = new Uint8Array(headerLength + frame.length)
-  let rest = frame.length
-  for (let i = 0; i < headerLength - 1; i++) {
-    wire[i] = (rest % 0x80) | 0x80
-    rest = Math.floor(rest / 0x80)
-  }
-  wire[headerLength - 1] = rest
-  wire.set(frame, headerLength)
-  return wire
+const varintLength = (value: number): number => {
+  let length = 1
+  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 0x80)) length++
+  return length
 }
+
+/** @internal */
+export const layout = (maxFrameLength: number): FrameLayout<FramingError> => ({
+  check: (frame) =>
+    frame.length > maxFrameLength ? new FrameTooLargeError({ length: frame.length, maxFrameLength }) : undefined,
+  headerLength: (frame) => varintLength(frame.length),
+  writeHeader(frame, target, at) {
+    const last = at + varintLength(frame.length) - 1
+    let rest = frame.length
+    for (let i = at; i < last; i++) {
+      target[i] = (rest % 0x80) | 0x80
+      rest = Math.floor(rest / 0x80)
+    }
+    target[last] = rest
+  },
+  trailer: EMPTY,
+  splittable: true
+})

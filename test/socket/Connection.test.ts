@@ -96,6 +96,39 @@ describe("Connection", () => {
       yield* Fiber.interrupt(writer)
     }))
 
+  it.scopedLive("read-ahead stops at the high-water mark: a handler that read one chunk then stalls stops the writer", () =>
+    Effect.gen(function*() {
+      const firstRead = yield* Deferred.make<void>()
+      const server = yield* Server.serve(Address.tcp(0), (conn) =>
+        Effect.zipRight(
+          conn.read.pipe(Stream.take(1), Stream.runDrain),
+          Effect.zipRight(Deferred.succeed(firstRead, undefined), Effect.never)
+        ), { shutdownGracePeriod: "50 millis" })
+      // The one pull resumed the socket; only the mark pauses it again. Without it, node reads all 64 MiB.
+      const peer = yield* rawConnect(server.address)
+      peer.socket.write("x")
+      yield* Deferred.await(firstRead)
+      const block = Buffer.alloc(mib)
+      const drained = Effect.async<boolean>((resume) => {
+        const onDrain = () => resume(Effect.succeed(true))
+        peer.socket.once("drain", onDrain)
+        const timer = setTimeout(() => resume(Effect.succeed(false)), 300)
+        return Effect.sync(() => {
+          clearTimeout(timer)
+          peer.socket.off("drain", onDrain)
+        })
+      })
+      let written = 0
+      while (written < 64 * mib) {
+        const accepted = peer.socket.write(block)
+        written += mib
+        if (!accepted && !(yield* drained)) break
+      }
+      const through = written - peer.socket.writableLength
+      console.log(`[pull] one chunk read, then nothing: ${(through / mib).toFixed(1)} MiB of 64 MiB got through`)
+      expect(through).toBeLessThan(16 * mib)
+    }))
+
   it.scopedLive("a blocked write resumes once the reader drains, and every byte arrives", () =>
     Effect.gen(function*() {
       const release = yield* Deferred.make<void>()

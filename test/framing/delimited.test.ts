@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Framing from "../../src/Framing.js"
@@ -505,8 +506,10 @@ describe("delimited: delimiters", () => {
     }))
 
   it("an empty delimiter is refused", () => {
-    expect(() => Framing.delimited({ delimiter: "" })).toThrow()
-    expect(() => Framing.delimited({ delimiter: new Uint8Array(0) })).toThrow()
+    for (const delimiter of ["", new Uint8Array(0)]) {
+      expect(() => Framing.delimited({ delimiter })).toThrow(Cause.IllegalArgumentException)
+      expect(() => Framing.delimited({ delimiter })).toThrow(/^delimiter must not be empty$/)
+    }
   })
 
   it.effect("a string delimiter is UTF-8", () =>

@@ -27,6 +27,42 @@ export type TcpAddress = SocketServer.TcpAddress
 export type UnixAddress = SocketServer.UnixAddress
 
 /**
+ * What a failure to connect to or listen on an address carries
+ * (`Client.ConnectError`, `Server.ListenError`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface AddressFailure {
+  /**
+   * Where we tried to connect or listen.
+   *
+   * @since 0.1.0
+   */
+  readonly address: Address
+  /**
+   * Node's error code (`ECONNREFUSED`, `EADDRINUSE`, a TLS code, ...), or ours
+   * for a bad address (`ERR_SOCKET_BAD_PORT`, `ERR_INVALID_ARG_VALUE`) or a
+   * timeout (`ETIMEDOUT`).
+   *
+   * @since 0.1.0
+   */
+  readonly code: string
+  /**
+   * Why, in words, when the code alone does not say (a bad port, a path too long).
+   *
+   * @since 0.1.0
+   */
+  readonly reason?: string | undefined
+  /**
+   * Node's error, when there was one.
+   *
+   * @since 0.1.0
+   */
+  readonly cause?: unknown
+}
+
+/**
  * A TCP address. The host defaults to the IPv4 loopback, so nothing is exposed
  * to the network unless asked for.
  *

@@ -1,5 +1,5 @@
 /**
- * Connecting to a TCP or Unix-domain socket.
+ * Connecting to a TCP or Unix-domain socket, in plain text or over TLS.
  *
  * @since 0.1.0
  */
@@ -9,7 +9,7 @@ import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import type { Address } from "./Address.js"
+import type { Address, AddressFailure } from "./Address.js"
 import type { Connection } from "./Connection.js"
 import { failureMessage } from "./internal/socket/badAddress.js"
 import * as internal from "./internal/socket/nodeClient.js"
@@ -23,6 +23,7 @@ import * as socketClient from "./internal/socket/socketClient.js"
  * | `noDelay` | `false` | disable Nagle's algorithm (TCP) |
  * | `keepAlive` | `false` | enable TCP keep-alive probes |
  * | `closeTimeout` | 500 millis | how long a graceful close waits for the peer before destroying the socket |
+ * | `tls` | none (plain text) | connect over TLS: the connection opens after the handshake (see {@link TlsConnectOptions}) |
  *
  * @since 0.1.0
  * @category models
@@ -38,6 +39,67 @@ export interface ConnectOptions {
   readonly keepAlive?: boolean | undefined
   /** How long a graceful close waits for the peer before destroying the socket (default 500 millis; infinite: no bound). @since 0.1.0 */
   readonly closeTimeout?: Duration.DurationInput | undefined
+  /**
+   * Connect over TLS (`node:tls`): the effect completes after the handshake,
+   * which `connectTimeout` covers too; a failed handshake is `ConnectError`
+   * with Node's code. `{}` trusts Node's bundled CAs and checks the host name.
+   *
+   * @since 0.2.0
+   */
+  readonly tls?: TlsConnectOptions | undefined
+}
+
+/**
+ * PEM, as text or as a file's bytes, or several of them, as `node:tls`
+ * takes keys, certificates and CAs (one PEM may also hold several
+ * certificates, a chain or a CA bundle).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type TlsCredential = string | Buffer | ReadonlyArray<string | Buffer>
+
+/**
+ * The TLS versions `minVersion` can name.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type TlsVersion = "TLSv1.3" | "TLSv1.2" | "TLSv1.1" | "TLSv1"
+
+/**
+ * The client side of TLS. The server's certificate is verified against `ca`
+ * (default: Node's bundled root CAs) and against the name dialled — the host,
+ * or `servername` when given (an IP address is matched against the
+ * certificate's IP `subjectAltName`s).
+ *
+ * | option | default | meaning |
+ * |---|---|---|
+ * | `ca` | Node's root CAs | the CA certificates to trust, replacing the bundled ones |
+ * | `cert` / `key` | none | our certificate chain and private key, for servers that ask (mutual TLS) |
+ * | `servername` | the host, unless it is an IP address | SNI name, and the name the certificate must match |
+ * | `rejectUnauthorized` | `true` | `false` accepts any certificate; `Connection.tls` then says why it was not trusted |
+ * | `ALPNProtocols` | none | protocols to offer, most preferred first; the chosen one is `Connection.tls.alpnProtocol` |
+ * | `minVersion` | Node's (`TLSv1.2`) | the oldest TLS version to accept |
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface TlsConnectOptions {
+  /** The CA certificates to trust, replacing Node's bundled root CAs (PEM). @since 0.2.0 */
+  readonly ca?: TlsCredential | undefined
+  /** Our certificate chain (PEM), sent when the server requests one (mutual TLS). @since 0.2.0 */
+  readonly cert?: TlsCredential | undefined
+  /** The private key for `cert` (PEM). @since 0.2.0 */
+  readonly key?: TlsCredential | undefined
+  /** The SNI name, and the name the server's certificate must match (default: the host, unless it is an IP address). @since 0.2.0 */
+  readonly servername?: string | undefined
+  /** Refuse a certificate that does not verify (default `true`); `false` accepts any, and `Connection.tls` says why it was not trusted. @since 0.2.0 */
+  readonly rejectUnauthorized?: boolean | undefined
+  /** Protocols to offer by ALPN, most preferred first (e.g. `["h2", "http/1.1"]`). @since 0.2.0 */
+  readonly ALPNProtocols?: ReadonlyArray<string> | undefined
+  /** The oldest TLS version to accept (default: Node's, `TLSv1.2`). @since 0.2.0 */
+  readonly minVersion?: TlsVersion | undefined
 }
 
 /**
@@ -79,21 +141,16 @@ export const layerSocket = (
  * Connecting failed: `code` is Node's (`ECONNREFUSED`, `ENOENT`, …),
  * `ETIMEDOUT` when `connectTimeout` passed, or `ERR_SOCKET_BAD_PORT` /
  * `ERR_INVALID_ARG_VALUE` for an address that cannot be dialled (`reason`
- * says why).
+ * says why). A failed TLS handshake carries Node's code too
+ * (`DEPTH_ZERO_SELF_SIGNED_CERT`, `SELF_SIGNED_CERT_IN_CHAIN`,
+ * `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `CERT_HAS_EXPIRED`,
+ * `ERR_TLS_CERT_ALTNAME_INVALID`, `ERR_SSL_…` for a protocol alert), with
+ * Node's message as `reason`.
  *
  * @since 0.1.0
  * @category errors
  */
-export class ConnectError extends Data.TaggedError("ConnectError")<{
-  /** Where we tried to connect. @since 0.1.0 */
-  readonly address: Address
-  /** Node's error code, or ours for a bad address or a timeout. @since 0.1.0 */
-  readonly code: string
-  /** Why, in words, when the code alone does not say (a bad address). @since 0.1.0 */
-  readonly reason?: string | undefined
-  /** Node's error, when there was one. @since 0.1.0 */
-  readonly cause?: unknown
-}> {
+export class ConnectError extends Data.TaggedError("ConnectError")<AddressFailure> {
   /** @since 0.1.0 */
   override get message(): string {
     return failureMessage("connect to", this)

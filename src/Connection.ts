@@ -7,9 +7,11 @@
 import type * as Socket from "@effect/platform/Socket"
 import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
 import { hasProperty } from "effect/Predicate"
 import type * as Sink from "effect/Sink"
 import type * as Stream from "effect/Stream"
+import type * as Tls from "node:tls"
 import type { Address } from "./Address.js"
 import type { ConnectError } from "./Client.js"
 import * as internal from "./internal/socket/connection.js"
@@ -60,6 +62,8 @@ export interface Connection {
   readonly localAddress: Address
   /** The peer's end: its TCP address, or the Unix path (empty on a server's side). @since 0.1.0 */
   readonly remoteAddress: Address
+  /** What the TLS handshake settled, on a TLS connection; `None` on plain TCP, Unix and memory connections. @since 0.2.0 */
+  readonly tls: Option.Option<TlsInfo>
   /** The bytes from the peer, pulled on demand; ends on the peer's FIN. @since 0.1.0 */
   readonly read: Stream.Stream<Uint8Array, ReadFailure>
   /** Resolves once Node accepted the bytes (after `'drain'` when its buffer is full). @since 0.1.0 */
@@ -68,6 +72,32 @@ export interface Connection {
   readonly sink: Sink.Sink<void, Uint8Array, never, WriteFailure>
   /** Half-close: the peer reads EOF, reading goes on. Idempotent. @since 0.1.0 */
   readonly end: Effect.Effect<void, WriteFailure>
+}
+
+/**
+ * What a completed TLS handshake settled, as seen from our end.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface TlsInfo {
+  /** The negotiated version, e.g. `"TLSv1.3"`. @since 0.2.0 */
+  readonly protocol: string
+  /** The protocol both sides chose by ALPN; `None` when either offered none. @since 0.2.0 */
+  readonly alpnProtocol: Option.Option<string>
+  /**
+   * The peer's certificate verified against the trusted CAs (and, on a
+   * client, matched the name dialled). Only `false` where
+   * `rejectUnauthorized: false` let an untrusted peer in — or, on a server,
+   * for a client that sent no certificate.
+   *
+   * @since 0.2.0
+   */
+  readonly authorized: boolean
+  /** Why the peer is not `authorized`: Node's code, e.g. `DEPTH_ZERO_SELF_SIGNED_CERT`. @since 0.2.0 */
+  readonly authorizationError: Option.Option<string>
+  /** The peer's certificate (subject, issuer, validity, fingerprints, …); `None` when it sent none. @since 0.2.0 */
+  readonly peerCertificate: Option.Option<Tls.PeerCertificate>
 }
 
 /**

@@ -12,7 +12,8 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import type { Address } from "./Address.js"
+import type { Address, AddressFailure } from "./Address.js"
+import type { TlsCredential, TlsVersion } from "./Client.js"
 import type { Connection } from "./Connection.js"
 import { failureMessage } from "./internal/socket/badAddress.js"
 import { toSocket } from "./internal/socket/connection.js"
@@ -44,6 +45,8 @@ export interface Server {
  * | `noDelay` | `false` | disable Nagle's algorithm on accepted TCP sockets |
  * | `keepAlive` | `false` | TCP keep-alive on accepted sockets |
  * | `backlog` | Node's | the listen backlog |
+ * | `tls` | none (plain text) | serve TLS: handlers run after a successful handshake (see {@link TlsServeOptions}) |
+ * | `handshakeTimeout` | 10 seconds | with `tls`: a peer that has not completed the handshake by then is dropped |
  *
  * @since 0.1.0
  * @category models
@@ -65,6 +68,63 @@ export interface ServeOptions {
   readonly keepAlive?: boolean | undefined
   /** The listen backlog (default: Node's). @since 0.1.0 */
   readonly backlog?: number | undefined
+  /**
+   * Serve TLS (`node:tls`). The handler runs only after a successful
+   * handshake; a peer that fails it (a plain-text client, an untrusted
+   * certificate) is dropped and logged at Debug, and never reaches a handler
+   * nor counts against `maxConnections`.
+   *
+   * @since 0.2.0
+   */
+  readonly tls?: TlsServeOptions | undefined
+  /**
+   * With `tls`: a peer that has not completed the handshake this long after
+   * its TCP connection opened is dropped and logged at Debug (default 10
+   * seconds; infinite: no bound). Handshakes still under way when the
+   * server's scope closes are dropped at once.
+   *
+   * @since 0.2.0
+   */
+  readonly handshakeTimeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * The server side of TLS: our certificate and key, and whether clients must
+ * show a certificate of their own (mutual TLS).
+ *
+ * | option | default | meaning |
+ * |---|---|---|
+ * | `key` / `cert` | required | our private key and certificate chain (PEM) |
+ * | `ca` | Node's root CAs | the CAs a client certificate must chain to |
+ * | `requestCert` | `false` | ask every client for a certificate |
+ * | `rejectUnauthorized` | `true` | with `requestCert`: drop a client whose certificate is missing or does not verify; `false` lets it in, and `Connection.tls` says why it is not trusted |
+ * | `ALPNProtocols` | none | protocols we speak, most preferred first; a client offering none of them is refused |
+ * | `minVersion` | Node's (`TLSv1.2`) | the oldest TLS version to accept |
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface TlsServeOptions {
+  /** Our private key (PEM). @since 0.2.0 */
+  readonly key: TlsCredential
+  /** Our certificate chain (PEM), leaf first. @since 0.2.0 */
+  readonly cert: TlsCredential
+  /** The CAs a client certificate must chain to (default: Node's bundled root CAs). @since 0.2.0 */
+  readonly ca?: TlsCredential | undefined
+  /** Ask every client for a certificate (default `false`). @since 0.2.0 */
+  readonly requestCert?: boolean | undefined
+  /**
+   * With `requestCert`: drop a client whose certificate is missing or does not
+   * verify (default `true`); `false` lets it in, and `Connection.tls` says why
+   * it is not trusted.
+   *
+   * @since 0.2.0
+   */
+  readonly rejectUnauthorized?: boolean | undefined
+  /** Protocols we speak by ALPN, most preferred first; a client that offers only others is refused. @since 0.2.0 */
+  readonly ALPNProtocols?: ReadonlyArray<string> | undefined
+  /** The oldest TLS version to accept (default: Node's, `TLSv1.2`). @since 0.2.0 */
+  readonly minVersion?: TlsVersion | undefined
 }
 
 /**
@@ -161,16 +221,7 @@ export const layerSocketServer = (
  * @since 0.1.0
  * @category errors
  */
-export class ListenError extends Data.TaggedError("ListenError")<{
-  /** Where we tried to listen. @since 0.1.0 */
-  readonly address: Address
-  /** Node's error code, or ours for a bad address. @since 0.1.0 */
-  readonly code: string
-  /** Why, in words, when the code alone does not say (a path too long, a bad port). @since 0.1.0 */
-  readonly reason?: string | undefined
-  /** Node's error, when there was one. @since 0.1.0 */
-  readonly cause?: unknown
-}> {
+export class ListenError extends Data.TaggedError("ListenError")<AddressFailure> {
   /** @since 0.1.0 */
   override get message(): string {
     return failureMessage("listen on", this)

@@ -1,16 +1,17 @@
 /**
- * The same program over TCP, Unix sockets or in-process pairs: code that
+ * The same program over TCP, TLS, Unix sockets or in-process pairs: code that
  * needs to connect or serve asks for `Transport` and a layer decides which.
  *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { Address } from "./Address.js"
 import * as AddressM from "./Address.js"
-import type { ConnectError, ConnectOptions } from "./Client.js"
+import type { ConnectError, ConnectOptions, TlsConnectOptions } from "./Client.js"
 import type { Connection } from "./Connection.js"
 import { acquire } from "./internal/socket/connection.js"
 import { endpointOptions } from "./internal/socket/endpoint.js"
@@ -18,7 +19,7 @@ import * as memory from "./internal/socket/memory.js"
 import * as nodeClient from "./internal/socket/nodeClient.js"
 import * as nodeServer from "./internal/socket/nodeServer.js"
 import * as engine from "./internal/socket/server.js"
-import type { ListenError, ServeOptions, Server } from "./Server.js"
+import type { ListenError, ServeOptions, Server, TlsServeOptions } from "./Server.js"
 
 /**
  * Connect to, or serve on, an address fixed by the layer.
@@ -34,13 +35,29 @@ export class Transport extends Context.Tag("effect-net/Transport")<Transport, {
 }>() {}
 
 /**
+ * `Client.ConnectOptions` without `tls`: a transport fixes whether it is TLS.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type PlainConnectOptions = Omit<ConnectOptions, "tls">
+
+/**
+ * `Server.ServeOptions` without the TLS ones: a transport fixes whether it is TLS.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type PlainServeOptions = Omit<ServeOptions, "tls" | "handshakeTimeout">
+
+/**
  * `layerTcp` options: the address, plus `Client.ConnectOptions` for
  * `connect` and `Server.ServeOptions` for `serve`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface TcpOptions extends ConnectOptions, ServeOptions {
+export interface TcpOptions extends PlainConnectOptions, PlainServeOptions {
   /** The port to serve on and connect to; 0 serves on a free port (and `connect` follows it). @since 0.1.0 */
   readonly port: number
   /** The host (default `127.0.0.1`, the IPv4 loopback). @since 0.1.0 */
@@ -54,9 +71,26 @@ export interface TcpOptions extends ConnectOptions, ServeOptions {
  * @since 0.1.0
  * @category models
  */
-export interface UnixOptions extends ConnectOptions, ServeOptions {
+export interface UnixOptions extends PlainConnectOptions, PlainServeOptions {
   /** The Unix-domain socket path to serve on and connect to. @since 0.1.0 */
   readonly path: string
+}
+
+/**
+ * `layerTls` options: the address, the two sides' TLS settings, plus
+ * `Client.ConnectOptions` for `connect` and `Server.ServeOptions` (with
+ * `handshakeTimeout`) for `serve`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface TlsOptions extends TcpOptions {
+  /** The serving side's key, certificate and client-certificate policy. @since 0.2.0 */
+  readonly server: TlsServeOptions
+  /** The connecting side's trust (`ca`), name check and client certificate. @since 0.2.0 */
+  readonly client: TlsConnectOptions
+  /** A peer that has not completed the handshake by then is dropped (default 10 seconds). @since 0.2.0 */
+  readonly handshakeTimeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -107,7 +141,7 @@ export const randomChunks = (seed: number, maxSize: number = 16): Rechunk => ({
  * @since 0.1.0
  * @category models
  */
-export interface MemoryOptions extends ServeOptions {
+export interface MemoryOptions extends PlainServeOptions {
   /** How to cut the traffic, both ways (default: as written). @since 0.1.0 */
   readonly rechunk?: Rechunk | undefined
 }
@@ -121,7 +155,20 @@ export interface MemoryOptions extends ServeOptions {
  * @category constructors
  */
 export const makeTcp = (options: TcpOptions): Effect.Effect<Transport["Type"]> =>
-  makeNode(AddressM.tcp(options.port, options.host), options)
+  makeNode(AddressM.tcp(options.port, options.host), options, options)
+
+/**
+ * A TLS transport over TCP: as {@link makeTcp}, with `server` serving and
+ * `client` connecting. Every connection's `tls` is `Some`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const makeTls = (options: TlsOptions): Effect.Effect<Transport["Type"]> =>
+  makeNode(AddressM.tcp(options.port, options.host), { ...options, tls: options.client }, {
+    ...options,
+    tls: options.server
+  })
 
 /**
  * A Unix-domain socket transport on `path`.
@@ -130,17 +177,17 @@ export const makeTcp = (options: TcpOptions): Effect.Effect<Transport["Type"]> =
  * @category constructors
  */
 export const makeUnix = (options: UnixOptions): Effect.Effect<Transport["Type"]> =>
-  makeNode(AddressM.unix(options.path), options)
+  makeNode(AddressM.unix(options.path), options, options)
 
-const makeNode = (address: Address, options: ConnectOptions & ServeOptions) =>
+const makeNode = (address: Address, connectOptions: ConnectOptions, serveOptions: ServeOptions) =>
   Effect.sync((): Transport["Type"] => {
     // One entry per running serve, oldest first (with port 0 each has its own port): connect
     // dials the newest still running, so closing one serve does not strand the others.
     const running: Array<{ readonly address: Address }> = []
     return {
-      connect: Effect.suspend(() => nodeClient.connect(running[running.length - 1]?.address ?? address, options)),
+      connect: Effect.suspend(() => nodeClient.connect(running[running.length - 1]?.address ?? address, connectOptions)),
       serve: (handler) =>
-        engine.serve(nodeServer.listen(address, options), handler, options).pipe(
+        engine.serve(nodeServer.listen(address, serveOptions), handler, serveOptions).pipe(
           Effect.tap((server) =>
             Effect.acquireRelease(
               Effect.sync(() => {
@@ -186,6 +233,12 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Transport
  * @category layers
  */
 export const layerTcp = (options: TcpOptions): Layer.Layer<Transport> => Layer.effect(Transport, makeTcp(options))
+
+/**
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerTls = (options: TlsOptions): Layer.Layer<Transport> => Layer.effect(Transport, makeTls(options))
 
 /**
  * @since 0.1.0

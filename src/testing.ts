@@ -13,9 +13,9 @@
  *
  * This module does not import vitest: it is a library entry point.
  *
- * @example
- * ```ts
- * // test/myProtocol.test.ts
+ * In a test file, with `@effect/vitest`:
+ *
+ * ```text
  * import { describe, it } from "@effect/vitest"
  * import * as FastCheck from "effect/FastCheck"
  * import { Framing } from "effect-net"
@@ -34,11 +34,24 @@
  *
  *   const garbage = Testing.garbageIsTyped(framer)
  *   it.prop("garbage fails typed, the same however it is cut", garbage.arbitraries, garbage.predicate)
- *
- *   it("also runs as a plain FastCheck property", () => {
- *     FastCheck.assert(Testing.property(chunking), { numRuns: 50 })
- *   })
  * })
+ * ```
+ *
+ * The same checks without a test runner (this example is type-checked and
+ * run by the API reference's build):
+ *
+ * @example
+ * ```ts
+ * import * as FastCheck from "effect/FastCheck"
+ * import { Framing } from "effect-net"
+ * import * as Testing from "effect-net/testing"
+ *
+ * const framer = Framing.lengthPrefixed({ lengthFieldLength: 2 })
+ * const frames = FastCheck.uint8Array({ maxLength: 64 })
+ *
+ * FastCheck.assert(Testing.property(Testing.chunkingInvariant(framer, frames)), { numRuns: 50 })
+ * FastCheck.assert(Testing.property(Testing.prefixesTruncate(framer, frames)), { numRuns: 50 })
+ * FastCheck.assert(Testing.property(Testing.garbageIsTyped(framer)), { numRuns: 50 })
  * ```
  *
  * @since 0.2.0

@@ -66,4 +66,25 @@ describe("examples", () => {
     expect(output).toContain("client: ack id=0xdeadbeef status=0")
     expect(output).toContain("client: ack id=0x0 status=1")
   })
+
+  it("unix-ipc: Schema requests and responses between two processes, a 400 KB message whole, a bad one rejected, no socket file left", async () => {
+    const example = start("unix-ipc")
+    expect(await example.exit()).toBe(0)
+    const output = example.output()
+    expect(output).toMatch(/daemon: serving on .*tasks\.sock/)
+    expect(output).toContain("client: Added #2 (200000 chars, done: false)")
+    expect(output).toContain("client: Completed #1 (16 chars, done: true)")
+    expect(output).toContain("client: NotFound #42")
+    expect(output).toMatch(/client: Rejected: Schema: .*\n[\s\S]*actual "Delete"/)
+    // the daemon survived the rejected peer and still answers
+    expect(output.match(/client: Tasks \[#1 done, #2\]/g)).toHaveLength(2)
+    expect(output).toContain("client: daemon stopped; socket file left behind: no")
+  })
+
+  it("rpc: an @effect/rpc client and server over effect-net with effect-net/rpc", async () => {
+    const example = start("rpc")
+    expect(await example.exit()).toBe(0)
+    expect(example.output()).toContain("client: Greet -> Grüß dich, Zoë 👋")
+    expect(example.output()).toContain("client: Countdown -> 3, 2, 1, 0")
+  })
 })

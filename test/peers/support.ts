@@ -11,6 +11,7 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import * as Tls from "node:tls"
 import type { Address } from "../../src/Address.js"
 import type { Connection, ReadFailure } from "../../src/Connection.js"
 
@@ -60,14 +61,17 @@ export interface RawPeer {
   readonly ended: Effect.Effect<{ readonly data: Buffer; readonly error: string | undefined }>
 }
 
-export const rawConnect = (address: Address): Effect.Effect<RawPeer, Error, import("effect/Scope").Scope> =>
+/** A raw peer over plain TCP / Unix, or over `node:tls` with `tls` (then "connected" means the handshake is done). */
+export const rawConnect = (
+  address: Address,
+  tls?: Tls.ConnectionOptions
+): Effect.Effect<RawPeer, Error, import("effect/Scope").Scope> =>
   Effect.acquireRelease(
     Effect.async<RawPeer, Error>((resume) => {
-      const socket = Net.createConnection(
-        address._tag === "UnixAddress"
-          ? { path: address.path, allowHalfOpen: true }
-          : { host: address.hostname, port: address.port, allowHalfOpen: true }
-      )
+      const where = address._tag === "UnixAddress"
+        ? { path: address.path, allowHalfOpen: true }
+        : { host: address.hostname, port: address.port, allowHalfOpen: true }
+      const socket: Net.Socket = tls === undefined ? Net.createConnection(where) : Tls.connect({ ...where, ...tls })
       const chunks: Array<Buffer> = []
       let error: string | undefined
       let done = false
@@ -85,7 +89,7 @@ export const rawConnect = (address: Address): Effect.Effect<RawPeer, Error, impo
       })
       const onConnectError = (e: Error) => resume(Effect.fail(e))
       socket.once("error", onConnectError)
-      socket.once("connect", () => {
+      socket.once(tls === undefined ? "connect" : "secureConnect", () => {
         socket.off("error", onConnectError)
         resume(Effect.succeed({
           socket,

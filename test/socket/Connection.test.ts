@@ -4,7 +4,6 @@ import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import type * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
@@ -16,7 +15,9 @@ import type { Connection, ReadFailure, WriteFailure } from "../../src/Connection
 import * as Server from "../../src/Server.js"
 import * as Transport from "../../src/Transport.js"
 import { makeEndpoint } from "../../src/internal/socket/nodeSocket.js"
-import { mib, rawConnect, readAll, tempDir, timed } from "../peers/support.js"
+import { readAll, tempDir, timed } from "../peers/support.js"
+
+// Backpressure, drain and graceful close are held to the same behaviour over TCP, Unix and TLS in behaviour.test.ts.
 
 const echoHandler = (conn: Connection) => conn.read.pipe(Stream.run(conn.sink))
 
@@ -73,81 +74,6 @@ describe("Connection", () => {
       expect(conn.localAddress._tag).toBe("TcpAddress")
     }))
 
-  it.scopedLive("read is pull-based: a handler that does not read stops the writer (platform: unbounded mailbox)", () =>
-    Effect.gen(function*() {
-      const server = yield* Server.serve(Address.tcp(0), () => Effect.never, {
-        shutdownGracePeriod: "50 millis"
-      })
-      const conn = yield* Client.connect(server.address, { closeTimeout: "50 millis" })
-      let written = 0
-      const writeAll = Effect.forEach(Array.from({ length: 512 }), () =>
-        Effect.tap(conn.write(new Uint8Array(64 * 1024)), () => {
-          written += 64 * 1024
-        }), { discard: true })
-      const writer = yield* Effect.fork(writeAll)
-      yield* Effect.sleep("400 millis")
-      const stalledAt = written
-      // blocked, not merely slow: nothing more is accepted while nobody reads
-      yield* Effect.sleep("300 millis")
-      console.log(`[pull] writer blocked after ${(stalledAt / mib).toFixed(1)} MiB of 32 MiB with nobody reading`)
-      expect(written).toBe(stalledAt)
-      expect(Option.isNone(yield* writer.poll)).toBe(true)
-      expect(stalledAt).toBeLessThan(16 * mib)
-      yield* Fiber.interrupt(writer)
-    }))
-
-  it.scopedLive("read-ahead stops at the high-water mark: a handler that read one chunk then stalls stops the writer", () =>
-    Effect.gen(function*() {
-      const firstRead = yield* Deferred.make<void>()
-      const server = yield* Server.serve(Address.tcp(0), (conn) =>
-        Effect.zipRight(
-          conn.read.pipe(Stream.take(1), Stream.runDrain),
-          Effect.zipRight(Deferred.succeed(firstRead, undefined), Effect.never)
-        ), { shutdownGracePeriod: "50 millis" })
-      // The one pull resumed the socket; only the mark pauses it again. Without it, node reads all 64 MiB.
-      const peer = yield* rawConnect(server.address)
-      peer.socket.write("x")
-      yield* Deferred.await(firstRead)
-      const block = Buffer.alloc(mib)
-      const drained = Effect.async<boolean>((resume) => {
-        const onDrain = () => resume(Effect.succeed(true))
-        peer.socket.once("drain", onDrain)
-        const timer = setTimeout(() => resume(Effect.succeed(false)), 300)
-        return Effect.sync(() => {
-          clearTimeout(timer)
-          peer.socket.off("drain", onDrain)
-        })
-      })
-      let written = 0
-      while (written < 64 * mib) {
-        const accepted = peer.socket.write(block)
-        written += mib
-        if (!accepted && !(yield* drained)) break
-      }
-      const through = written - peer.socket.writableLength
-      console.log(`[pull] one chunk read, then nothing: ${(through / mib).toFixed(1)} MiB of 64 MiB got through`)
-      expect(through).toBeLessThan(16 * mib)
-    }))
-
-  it.scopedLive("a blocked write resumes once the reader drains, and every byte arrives", () =>
-    Effect.gen(function*() {
-      const release = yield* Deferred.make<void>()
-      const total = yield* Deferred.make<number>()
-      const server = yield* Server.serve(Address.tcp(0), (conn) =>
-        Effect.gen(function*() {
-          yield* Deferred.await(release)
-          yield* Deferred.succeed(total, yield* Stream.runFold(conn.read, 0, (n, bytes) => n + bytes.byteLength))
-        }))
-      const conn = yield* Client.connect(server.address)
-      const writer = yield* Effect.fork(Effect.forEach(Array.from({ length: 256 }), () =>
-        conn.write(new Uint8Array(64 * 1024)), { discard: true }))
-      yield* Effect.sleep("100 millis")
-      expect(writer.unsafePoll()).toBeNull()
-      yield* Deferred.succeed(release, undefined)
-      yield* Fiber.join(writer).pipe(Effect.timeout("10 seconds"))
-      yield* conn.end
-      expect(yield* Deferred.await(total)).toBe(16 * mib)
-    }))
 
   it.scopedLive("a pull hands over everything already received as one chunk", () =>
     Effect.gen(function*() {
@@ -303,15 +229,6 @@ describe("Connection", () => {
       yield* written
     }))
 
-  it.scopedLive("success closes gracefully: pending writes are flushed, then FIN", () =>
-    Effect.gen(function*() {
-      const payload = new Uint8Array(4 * mib).fill(7)
-      const server = yield* Server.serve(Address.tcp(0), (conn) => conn.write(payload))
-      const peer = yield* rawConnect(server.address)
-      const { data, error } = yield* peer.ended
-      expect(error).toBeUndefined()
-      expect(data.byteLength).toBe(payload.byteLength)
-    }))
 
   it.scopedLive("failure or interruption destroys at once; success waits for the peer at most closeTimeout", () =>
     Effect.gen(function*() {

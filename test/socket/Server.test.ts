@@ -6,7 +6,6 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
@@ -21,7 +20,6 @@ import * as Client from "../../src/Client.js"
 import type { Connection } from "../../src/Connection.js"
 import * as Server from "../../src/Server.js"
 import {
-  answerAfterTenBytes,
   peersDir,
   processWarnings,
   rawConnect,
@@ -31,6 +29,9 @@ import {
   timed,
   writeUntilReset
 } from "../peers/support.js"
+
+// maxConnections, idle timeout, half-close and shutdown are held to the same behaviour over TCP, Unix and TLS
+// in behaviour.test.ts.
 
 interface Log {
   readonly level: string
@@ -175,67 +176,6 @@ describe("Server", () => {
     }).pipe(Effect.provide(layer))
   })
 
-  it.scopedLive("maxConnections: extra connections are closed at once and logged (platform: no limit)", () => {
-    const { layer, logs } = captureLogs()
-    return Effect.gen(function*() {
-      const server = yield* Server.serve(Address.tcp(0), echoHandler, { maxConnections: 2 })
-      const a = yield* Client.connect(server.address)
-      const b = yield* Client.connect(server.address)
-      yield* a.write("a")
-      yield* b.write("b")
-      yield* Effect.forEach([a, b], (conn) => conn.read.pipe(Stream.take(1), Stream.runDrain))
-      expect(yield* server.connections).toBe(2)
-      const extra = yield* rawConnect(server.address)
-      const [{ data }, ms] = yield* timed(extra.ended)
-      expect(data.byteLength).toBe(0)
-      // Closed on accept; a refused-but-kept connection would hang until the test times out.
-      expect(ms).toBeLessThan(2000)
-      const warnings = logs.filter((log) => log.level === "WARN")
-      expect(warnings).toHaveLength(1)
-      expect(warnings[0]!.message).toContain("maxConnections (2)")
-      yield* a.end
-      yield* readAll(a)
-      yield* Effect.sleep("20 millis")
-      expect(yield* roundTrip(server.address, "room again")).toBe("room again")
-    }).pipe(Effect.provide(layer))
-  })
-
-  it.scopedLive("idleTimeout: the handler's read fails with IdleTimeoutError and the socket is closed (platform: no idle timeout)", () =>
-    Effect.gen(function*() {
-      const seen = yield* Deferred.make<string>()
-      const server = yield* Server.serve(Address.tcp(0), (conn) =>
-        Stream.runDrain(conn.read).pipe(
-          Effect.tapError((error) => Deferred.succeed(seen, error._tag))
-        ), { idleTimeout: "400 millis" })
-      const peer = yield* rawConnect(server.address)
-      // Activity keeps it open past the timeout (gaps of 50 ms leave 350 ms for scheduling delay)...
-      let lastWrite = 0
-      for (let i = 0; i < 10; i++) {
-        peer.socket.write("x")
-        lastWrite = performance.now()
-        yield* Effect.sleep("50 millis")
-      }
-      expect(yield* Deferred.isDone(seen)).toBe(false)
-      // ...silence closes it, counted from the last byte (the server's timer restarts when it arrives).
-      const { data } = yield* peer.ended
-      const ms = performance.now() - lastWrite
-      expect(yield* Deferred.await(seen)).toBe("IdleTimeoutError")
-      expect(data.byteLength).toBe(0)
-      // Below 400: libuv's cached loop time can start the timer a little before the byte is handled.
-      expect(ms).toBeGreaterThanOrEqual(300)
-      expect(ms).toBeLessThan(2000)
-    }))
-
-  it.scopedLive("allowHalfOpen (default): the handler still writes after the peer's FIN (platform: destroyed)", () =>
-    Effect.gen(function*() {
-      const server = yield* Server.serve(Address.tcp(0), (conn) =>
-        Effect.gen(function*() {
-          const request = yield* readAll(conn)
-          yield* Effect.sleep("30 millis")
-          yield* conn.write(`got ${request.toString()} after your FIN`)
-        }))
-      expect(yield* roundTrip(server.address, "ping")).toBe("got ping after your FIN")
-    }))
 
   it.scopedLive("allowHalfOpen: false ends our side together with the peer's", () =>
     Effect.gen(function*() {
@@ -251,35 +191,6 @@ describe("Server", () => {
       expect(yield* Deferred.await(seen)).toBe("SocketClosedError")
     }))
 
-  it.scopedLive("shutdown: busy handlers finish within shutdownGracePeriod, the rest are interrupted (platform: no graceful drain)", () =>
-    Effect.gen(function*() {
-      const started = yield* Deferred.make<void>()
-      let count = 0
-      const serverScope = Server.serve(Address.tcp(0), (conn) =>
-        Effect.gen(function*() {
-          const first = Buffer.concat(Chunk.toReadonlyArray(yield* conn.read.pipe(Stream.take(1), Stream.runCollect)))
-          if (++count === 2) yield* Deferred.succeed(started, undefined)
-          if (first.toString() === "busy") {
-            yield* Effect.sleep("150 millis")
-            yield* conn.write("done")
-          } else {
-            yield* Effect.never
-          }
-        }), { shutdownGracePeriod: "400 millis" })
-      const { server, shutdown } = yield* startServer(serverScope)
-      const busy = yield* rawConnect(server.address)
-      const stuck = yield* rawConnect(server.address)
-      busy.socket.write("busy")
-      stuck.socket.write("stuck")
-      yield* Deferred.await(started)
-      const ms = yield* shutdown
-      console.log(`[shutdown] one busy (150 ms) and one stuck handler, grace 400 ms: ${ms.toFixed(0)} ms`)
-      expect((yield* busy.ended).data.toString()).toBe("done")
-      expect((yield* stuck.ended).data.toString()).toBe("")
-      expect(ms).toBeGreaterThanOrEqual(350)
-      // Well under the 5 s a grace period not applied would leave (the stuck handler is never done).
-      expect(ms).toBeLessThan(2500)
-    }))
 
   it.scopedLive("shutdown: a handler that finishes its work and waits to read again is interrupted then, not after the grace period", () =>
     Effect.gen(function*() {
@@ -301,22 +212,6 @@ describe("Server", () => {
       expect(ms).toBeLessThan(2500)
     }))
 
-  it.scopedLive("shutdown: a handler in the middle of a request (read part of it, not answered) gets the grace period", () =>
-    Effect.gen(function*() {
-      const started = yield* Deferred.make<void>()
-      // Reads a 10-byte request, then answers; the request arrives in two halves, shutdown in between.
-      const { server, shutdown } = yield* startServer(Server.serve(Address.tcp(0), answerAfterTenBytes(started), { shutdownGracePeriod: "5 seconds", closeTimeout: "50 millis" }))
-      const peer = yield* rawConnect(server.address)
-      peer.socket.write("12345")
-      yield* Deferred.await(started)
-      const closing = yield* Effect.fork(shutdown)
-      yield* Effect.sleep("100 millis")
-      peer.socket.write("67890")
-      const { data } = yield* peer.ended.pipe(Effect.timeout("3 seconds"))
-      expect(data.toString()).toBe("ok")
-      // It was let finish, not made to wait out the 5 s either.
-      expect(yield* Fiber.join(closing)).toBeLessThan(2500)
-    }))
 
   it.scopedLive("idleTimeout: Duration.infinity sets no timer; a connection does not crash the process", () =>
     Effect.gen(function*() {
@@ -387,36 +282,6 @@ describe("Server", () => {
       }))
   }
 
-  it.scopedLive("every accepted socket is destroyed by shutdown or before, handled or not", () => {
-    const { layer, logs } = captureLogs()
-    return Effect.gen(function*() {
-      // 20 are handled by handlers that never finish; 10 more are accepted over maxConnections and never handled.
-      const allHandled = yield* Deferred.make<void>()
-      let handled = 0
-      const { server, shutdown } = yield* startServer(Server.serve(Address.tcp(0), () =>
-        Effect.zipRight(
-          Effect.suspend(() => ++handled === 20 ? Deferred.succeed(allHandled, undefined) : Effect.void),
-          Effect.never
-        ), { shutdownGracePeriod: "50 millis", maxConnections: 20 }))
-      const peers = yield* Effect.forEach(Array.from({ length: 30 }), () => rawConnect(server.address), {
-        concurrency: "unbounded"
-      })
-      yield* Deferred.await(allHandled)
-      // Accepted, not merely connected: one still in the kernel's backlog is reset when the listener closes.
-      for (let i = 0; i < 200 && logs.filter((log) => log.level === "WARN").length < 10; i++) {
-        yield* Effect.sleep("10 millis")
-      }
-      yield* shutdown
-      // Destroyed, not merely sent a FIN: each peer's writes meet RST.
-      const errors = yield* Effect.forEach(peers, (peer) =>
-        Effect.zipRight(peer.ended, writeUntilReset(peer)), { concurrency: "unbounded" }).pipe(
-          Effect.timeout("3 seconds")
-        )
-      expect(handled).toBe(20)
-      expect(logs.filter((log) => log.level === "WARN")).toHaveLength(10)
-      expect(errors.filter((code) => code === "ECONNRESET" || code === "EPIPE")).toHaveLength(30)
-    }).pipe(Effect.provide(layer))
-  })
 
   it.scopedLive("the Unix socket file is removed when the scope closes", () =>
     Effect.gen(function*() {

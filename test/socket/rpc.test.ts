@@ -1,4 +1,4 @@
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, describe, expect, it } from "@effect/vitest"
 import * as Rpc from "@effect/rpc/Rpc"
 import * as RpcClient from "@effect/rpc/RpcClient"
 import * as RpcGroup from "@effect/rpc/RpcGroup"
@@ -12,11 +12,24 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as Net from "node:net"
 import * as Path from "node:path"
 import * as Address from "../../src/Address.js"
 import * as Client from "../../src/Client.js"
 import * as Server from "../../src/Server.js"
 import { tempDir } from "../peers/support.js"
+import { makeCerts } from "../util/certs.js"
+
+/** A loopback port nothing listens on now (the client layer needs the address before the server binds). */
+const freePort = Effect.async<number>((resume) => {
+  const probe = Net.createServer().listen(0, "127.0.0.1", () => {
+    const { port } = probe.address() as Net.AddressInfo
+    probe.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+const certs = makeCerts()
+afterAll(() => certs.remove())
 
 // The point of the platform interop: @effect/rpc runs over effect-net's sockets unchanged.
 class Api extends RpcGroup.make(
@@ -25,7 +38,7 @@ class Api extends RpcGroup.make(
 ) {}
 
 /** An RPC server on `address`, in its own scope so a test can stop and restart it. */
-const startServer = (address: Address.Address, tag: string) =>
+const startServer = (address: Address.Address, tag: string, options: Server.ServeOptions = {}) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
     const handlers = Api.toLayer({
@@ -35,18 +48,18 @@ const startServer = (address: Address.Address, tag: string) =>
     const layer = RpcServer.layer(Api).pipe(
       Layer.provide(handlers),
       Layer.provide(RpcServer.layerProtocolSocketServer),
-      Layer.provide(Server.layerSocketServer(address, { shutdownGracePeriod: "200 millis" })),
+      Layer.provide(Server.layerSocketServer(address, { shutdownGracePeriod: "200 millis", ...options })),
       Layer.provide(RpcSerialization.layerNdjson)
     )
     const context = yield* Layer.buildWithScope(layer, scope)
     return { scope, context }
   })
 
-const client = (address: Address.Address) =>
+const client = (address: Address.Address, options?: Client.ConnectOptions) =>
   Effect.gen(function*() {
     const protocol = yield* Layer.build(
       RpcClient.layerProtocolSocket({ retryTransientErrors: true }).pipe(
-        Layer.provide(Client.layerSocket(address)),
+        Layer.provide(Client.layerSocket(address, options)),
         Layer.provide(RpcSerialization.layerNdjson)
       )
     )
@@ -60,6 +73,21 @@ describe("@effect/rpc over effect-net", () => {
       const server = yield* startServer(address, "one")
       const rpc = yield* client(address)
       expect(yield* rpc.Hello({ n: 1 }).pipe(Effect.timeout("5 seconds"))).toBe("one:1")
+      const counted = yield* rpc.Count({ upTo: 1000 }).pipe(Stream.runCollect, Effect.timeout("5 seconds"))
+      expect(Chunk.toReadonlyArray(counted)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1))
+      yield* Scope.close(server.scope, Exit.void)
+    }))
+
+  it.scopedLive("a unary and a streaming call over TLS: the same layers with tls options, mutual TLS", () =>
+    Effect.gen(function*() {
+      const address = Address.tcp(yield* freePort)
+      const server = yield* startServer(address, "tls", {
+        tls: { key: certs.server.key, cert: certs.server.cert, ca: certs.ca, requestCert: true }
+      })
+      const rpc = yield* client(address, {
+        tls: { ca: certs.ca, key: certs.client.key, cert: certs.client.cert }
+      })
+      expect(yield* rpc.Hello({ n: 3 }).pipe(Effect.timeout("5 seconds"))).toBe("tls:3")
       const counted = yield* rpc.Count({ upTo: 1000 }).pipe(Stream.runCollect, Effect.timeout("5 seconds"))
       expect(Chunk.toReadonlyArray(counted)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1))
       yield* Scope.close(server.scope, Exit.void)

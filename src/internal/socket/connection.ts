@@ -2,6 +2,7 @@ import * as Socket from "@effect/platform/Socket"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
@@ -16,6 +17,7 @@ export const fromEndpoint = (endpoint: Endpoint): Connection => ({
   [TypeId]: TypeId,
   localAddress: endpoint.localAddress,
   remoteAddress: endpoint.remoteAddress,
+  tls: Option.fromNullable(endpoint.tls),
   read: Stream.repeatEffectChunkOption(endpoint.pull),
   write: (data) => endpoint.write([typeof data === "string" ? encoder.encode(data) : data]),
   sink: Sink.forEachChunk((chunk: Chunk.Chunk<Uint8Array>) => endpoint.write(Chunk.toReadonlyArray(chunk))),

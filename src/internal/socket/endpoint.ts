@@ -7,7 +7,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { Address } from "../../Address.js"
-import type { ReadFailure, WriteFailure } from "../../Connection.js"
+import type { ReadFailure, TlsInfo, WriteFailure } from "../../Connection.js"
 import { closeTimeoutMillis, millis } from "./timeouts.js"
 
 /**
@@ -20,6 +20,8 @@ import { closeTimeoutMillis, millis } from "./timeouts.js"
 export interface Endpoint {
   readonly localAddress: Address
   readonly remoteAddress: Address
+  /** What the handshake settled, on a TLS socket only. */
+  readonly tls?: TlsInfo | undefined
   /** Everything received so far as one chunk, waiting if nothing is; `None` after the peer's FIN. */
   readonly pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>>
   /** Resolves once the bytes are accepted, waiting while the outgoing buffer is over its mark. */

@@ -5,6 +5,8 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
+import * as Tls from "node:tls"
+import * as Runtime from "effect/Runtime"
 import type { Address, UnixAddress } from "../../Address.js"
 import * as AddressM from "../../Address.js"
 import { badAddress } from "./badAddress.js"
@@ -14,6 +16,8 @@ import { errorCode, makeEndpoint, tcpAddresses } from "./nodeSocket.js"
 import type { ServeOptions } from "../../Server.js"
 import { ListenError } from "../../Server.js"
 import type { Listener } from "./server.js"
+import { defaultHandshakeTimeout, millis } from "./timeouts.js"
+import * as tls from "./tls.js"
 
 /**
  * Longest `sun_path` the OS accepts, in bytes, without the terminating NUL.
@@ -128,13 +132,39 @@ export const listen = (address: Address, options: ServeOptions) =>
       })
     }
     const endpoint = endpointOptions(options)
-    const server = Net.createServer({ allowHalfOpen: options.allowHalfOpen ?? true, pauseOnConnect: true })
-    server.on("connection", (socket) => {
-      const addresses = address._tag === "UnixAddress" ? { local: address, remote: AddressM.unix("") } : tcpAddresses(socket)
+    const allowHalfOpen = options.allowHalfOpen ?? true
+    const addressesOf = (socket: Net.Socket) =>
+      address._tag === "UnixAddress" ? { local: address, remote: AddressM.unix("") } : tcpAddresses(socket)
+    const onSocket = (socket: Net.Socket) => {
+      const addresses = addressesOf(socket)
       if (address._tag === "TcpAddress" && options.noDelay === true) socket.setNoDelay(true)
       if (options.keepAlive === true) socket.setKeepAlive(true)
-      accept((onReadWait) => makeEndpoint(socket, addresses, endpoint, onReadWait))
-    })
+      accept((onReadWait) => {
+        const opened = makeEndpoint(socket, addresses, endpoint, onReadWait)
+        return socket instanceof Tls.TLSSocket ? tls.withInfo(opened, socket) : opened
+      })
+    }
+    let dropHandshakes = () => {}
+    let server: Net.Server
+    if (options.tls === undefined) {
+      server = Net.createServer({ allowHalfOpen, pauseOnConnect: true }, onSocket)
+    } else {
+      const log = Runtime.runFork(yield* Effect.runtime<never>())
+      const listener = tls.listen(options.tls, {
+        allowHalfOpen,
+        handshakeTimeoutMillis: millis(options.handshakeTimeout ?? defaultHandshakeTimeout),
+        remoteAddress: (socket) => addressesOf(socket).remote
+      }, onSocket, (failure) => {
+        const remoteAddress = AddressM.format(failure.remoteAddress)
+        const { code, reason } = failure
+        // Routine for a public server (scanners, plain-text clients, untrusted peers): Debug, not Warning.
+        log(Effect.logDebug(`TLS handshake with ${remoteAddress} failed: ${code} (${reason}); connection dropped`).pipe(
+          Effect.annotateLogs({ remoteAddress })
+        ))
+      })
+      server = listener.server
+      dropHandshakes = listener.dropHandshakes
+    }
 
     let closed = false
     let fullyClosed = false
@@ -142,6 +172,8 @@ export const listen = (address: Address, options: ServeOptions) =>
     const stop = () => {
       if (closed) return
       closed = true
+      // They would never reach a handler; the server's close would wait for them.
+      dropHandshakes()
       server.close(() => {
         fullyClosed = true
         for (const f of closedCallbacks) f()

@@ -36,6 +36,9 @@ export const closeTimeoutMillis = (duration: Duration.DurationInput | undefined)
 export const defaultConnectTimeout: Duration.DurationInput = "10 seconds"
 
 /** @internal */
+export const defaultHandshakeTimeout: Duration.DurationInput = "10 seconds"
+
+/** @internal */
 export const defaultShutdownGracePeriod: Duration.DurationInput = "5 seconds"
 
 /**

@@ -505,6 +505,17 @@ describe("delimited: delimiters", () => {
       expect(yield* decode(Framing.lines(), ["\n\r\n\n"])).toEqual({ frames: ["", "", ""] })
     }))
 
+  it("onOversize skip: an oversized frame is dropped as it arrives, not held until its delimiter", () => {
+    const decoder = Framing.delimited({ delimiter: "--", maxFrameLength: 4, onOversize: "skip" }).decoder()
+    // white-box: what the decoder keeps is its queue; a peer's endless frame must not grow it
+    const held = () => (decoder as unknown as { readonly queue: { readonly length: number } }).queue.length
+    const out: Array<Uint8Array> = []
+    for (let i = 0; i < 100; i++) expect(decoder.push(bytes("x".repeat(1000), "-"), out)).toBeUndefined()
+    expect(held()).toBeLessThanOrEqual(1)
+    expect(decoder.push(bytes("-ok--"), out)).toBeUndefined()
+    expect(out.map(latin1)).toEqual(["ok"])
+  })
+
   it("an empty delimiter is refused", () => {
     for (const delimiter of ["", new Uint8Array(0)]) {
       expect(() => Framing.delimited({ delimiter })).toThrow(Cause.IllegalArgumentException)

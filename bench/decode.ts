@@ -1,10 +1,11 @@
 /**
- * Decoding benchmark: effect-net's `Framing.lengthPrefixed().decode` against a
- * plain-JS decoder of the same technique (the ceiling), the naive
+ * Decoding benchmark: effect-net's `Framing.lengthPrefixed().decode` against
+ * the best hand-written decoder (bench/handwritten.ts: frames to a callback,
+ * spanning frames in `Buffer.allocUnsafe`; the ceiling), the naive
  * Buffer.concat-per-chunk decoder and it-length-prefixed, all in one process.
  *
- *   npm run bench
- *   BENCH_MIB=16 BENCH_REPS=1 npm run bench     (quicker, rougher)
+ *   node --import tsx bench/decode.ts             (this table alone; `npm run bench` runs it and then the socket bench)
+ *   BENCH_MIB=16 BENCH_REPS=1 node --import tsx bench/decode.ts     (quicker, rougher)
  *
  * Every case is ~64 MiB of wire bytes (4-byte big-endian length + body) cut
  * into Buffer views of the chunk size, as node:net delivers Buffers. A
@@ -18,6 +19,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { cpus, loadavg } from "node:os"
 import { delimiterScaling } from "./delimiters.js"
+import { isEntry } from "./entry.js"
 import { Tally, Wire } from "./input.js"
 import {
   effectBatched,
@@ -33,8 +35,10 @@ import {
 
 const KiB = 1024
 const MiB = 1024 * KiB
-const INPUT_BYTES = Number(process.env.BENCH_MIB ?? 64) * MiB
-const REPS = Number(process.env.BENCH_REPS ?? 3)
+/** BENCH_QUICK=1: smaller inputs and one round unless BENCH_MIB / BENCH_REPS say otherwise */
+const QUICK = process.env.BENCH_QUICK === "1"
+const INPUT_BYTES = Number(process.env.BENCH_MIB ?? (QUICK ? 16 : 64)) * MiB
+const REPS = Number(process.env.BENCH_REPS ?? (QUICK ? 1 : 3))
 /** a timed run longer than this is shortened to a prefix of the input */
 const MAX_REP_SECONDS = 1.5
 /**
@@ -182,7 +186,22 @@ const checkOnePerPull = async (): Promise<void> => {
   }
 }
 
-const main = async () => {
+/** One decode figure, as bench/results.json keeps it. */
+export interface DecodeFigure {
+  readonly frameSize: number
+  readonly chunkSize: number
+  readonly variant: string
+  /** undefined: skipped (see note) */
+  readonly mbps?: number
+  readonly framesPerSecond?: number
+  /** MB/s ÷ the ceiling's MB/s in the same case */
+  readonly ratio?: number
+  readonly inputBytes: number
+  readonly note?: string
+}
+
+/** Prints the decode tables (markdown) to stdout, progress to stderr; returns every figure. */
+export const decodeBench = async (): Promise<Array<DecodeFigure>> => {
   const started = performance.now()
   await checkOnePerPull()
   console.log(`# effect-net decode benchmark`)
@@ -326,9 +345,18 @@ const main = async () => {
   await delimiterScaling()
   console.log(`Load average at end: ${load()}`)
   console.log(`Bench runtime: ${((performance.now() - started) / 1000).toFixed(0)} s`)
+  console.log()
+  return results.map((r): DecodeFigure => {
+    const base = { frameSize: r.frameSize, chunkSize: r.chunkSize, variant: r.variant.name, inputBytes: r.bytes }
+    if (r.seconds === undefined) return r.note === undefined ? base : { ...base, note: r.note }
+    const figures = { ...base, mbps: mbps(r) }
+    return r.variant === sourceOnly ? figures : { ...figures, framesPerSecond: r.frames / r.seconds, ratio: ratio(r) }
+  })
 }
 
-main().catch((error) => {
-  console.error(error)
-  process.exitCode = 1
-})
+if (isEntry(import.meta.url)) {
+  decodeBench().catch((error) => {
+    console.error(error)
+    process.exitCode = 1
+  })
+}

@@ -9,6 +9,7 @@ import { decode as lpDecode } from "it-length-prefixed"
 import type { Uint8ArrayList } from "uint8arraylist"
 import * as Framing from "../src/Framing.js"
 import type { Tally } from "./input.js"
+import { ConcatDecoder, LinearDecoder } from "./handwritten.js"
 
 export interface Variant {
   readonly name: string
@@ -18,109 +19,27 @@ export interface Variant {
 // --- plain JS: the ceiling --------------------------------------------------
 
 /**
- * The technique of src/internal/framing/byteQueue.ts without Effect and without the
- * configurable header: pending chunks in a list, a frame inside one chunk is a
- * view of it, a frame spanning chunks is copied once into a buffer of its
- * exact size. A synchronous loop that hands each frame straight to the consumer.
+ * The best hand-written decoder (bench/handwritten.ts): frames to a callback,
+ * spanning frames in `Buffer.allocUnsafe`, no Effect.
  */
-class PlainQueue {
-  private chunks: Array<Uint8Array> = []
-  private head = 0
-  private offset = 0
-  length = 0
-
-  push(chunk: Uint8Array): void {
-    if (chunk.length === 0) return
-    this.chunks.push(chunk)
-    this.length += chunk.length
-  }
-
-  /** Remove a 4-byte big-endian integer from the front (length >= 4). */
-  takeUInt32BE(): number {
-    const first = this.chunks[this.head]!
-    const o = this.offset
-    if (o + 4 <= first.length) {
-      this.advance(4)
-      return first[o]! * 0x1000000 + ((first[o + 1]! << 16) | (first[o + 2]! << 8) | first[o + 3]!)
-    }
-    const bytes = this.take(4)
-    return bytes[0]! * 0x1000000 + ((bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!)
-  }
-
-  take(n: number): Uint8Array {
-    const first = this.chunks[this.head]!
-    if (this.offset + n <= first.length) {
-      const view = first.subarray(this.offset, this.offset + n)
-      this.advance(n)
-      return view
-    }
-    const frame = new Uint8Array(n)
-    let written = 0
-    while (written < n) {
-      const chunk = this.chunks[this.head]!
-      const count = Math.min(n - written, chunk.length - this.offset)
-      frame.set(this.offset === 0 && count === chunk.length ? chunk : chunk.subarray(this.offset, this.offset + count), written)
-      written += count
-      this.advance(count)
-    }
-    return frame
-  }
-
-  private advance(n: number): void {
-    this.length -= n
-    this.offset += n
-    if (this.offset === this.chunks[this.head]!.length) {
-      this.offset = 0
-      this.head++
-      if (this.head === this.chunks.length) {
-        this.chunks = []
-        this.head = 0
-      } else if (this.head >= 1024 && this.head * 2 >= this.chunks.length) {
-        this.chunks = this.chunks.slice(this.head)
-        this.head = 0
-      }
-    }
-  }
-}
-
 export const plain: Variant = {
   name: "plain JS (ceiling)",
   run: (chunks, tally) => {
-    const queue = new PlainQueue()
-    let size = -1
-    for (let i = 0; i < chunks.length; i++) {
-      queue.push(chunks[i]!)
-      for (;;) {
-        if (size < 0) {
-          if (queue.length < 4) break
-          size = queue.takeUInt32BE()
-        }
-        if (queue.length < size) break
-        tally.add(size === 0 ? new Uint8Array(0) : queue.take(size))
-        size = -1
-      }
-    }
-    if (queue.length > 0 || size >= 0) throw new Error("plain: truncated input")
+    const decoder = new LinearDecoder((frame) => tally.add(frame))
+    for (let i = 0; i < chunks.length; i++) decoder.push(chunks[i]!)
+    if (decoder.pending > 0) throw new Error("plain: truncated input")
   }
 }
 
 // --- naive: Buffer.concat per chunk -------------------------------------------
 
-/** The classic tutorial decoder: re-concatenate the backlog on every chunk. */
+/** The classic tutorial decoder (bench/handwritten.ts): re-concatenate the backlog on every chunk. */
 export const naive: Variant = {
   name: "naive Buffer.concat",
   run: (chunks, tally) => {
-    let buf = Buffer.alloc(0)
-    for (let i = 0; i < chunks.length; i++) {
-      buf = Buffer.concat([buf, chunks[i]!])
-      while (buf.length >= 4) {
-        const length = buf.readUInt32BE(0)
-        if (buf.length < 4 + length) break
-        tally.add(buf.subarray(4, 4 + length))
-        buf = buf.subarray(4 + length)
-      }
-    }
-    if (buf.length > 0) throw new Error("naive: truncated input")
+    const decoder = new ConcatDecoder((frame) => tally.add(frame))
+    for (let i = 0; i < chunks.length; i++) decoder.push(chunks[i]!)
+    if (decoder.pending > 0) throw new Error("naive: truncated input")
   }
 }
 

@@ -22,7 +22,8 @@ import * as socketClient from "./internal/socket/socketClient.js"
  * | `idleTimeout` | none | no bytes read or written for this long: reads fail with `IdleTimeoutError`, the socket is closed |
  * | `noDelay` | `false` | disable Nagle's algorithm (TCP) |
  * | `keepAlive` | `false` | enable TCP keep-alive probes |
- * | `closeTimeout` | 500 millis | how long a graceful close waits for the peer before destroying the socket |
+ * | `closeTimeout` | 500 millis | how long a graceful close waits for the peer, once our bytes are flushed, before destroying the socket |
+ * | `flushTimeout` | 30 seconds | how long a graceful close's flush may see no byte leave Node's buffer before it destroys the socket and logs the count dropped |
  * | `tls` | none (plain text) | connect over TLS: the connection opens after the handshake (see {@link TlsConnectOptions}) |
  *
  * @since 0.1.0
@@ -37,8 +38,17 @@ export interface ConnectOptions {
   readonly noDelay?: boolean | undefined
   /** Enable TCP keep-alive probes (default `false`). @since 0.1.0 */
   readonly keepAlive?: boolean | undefined
-  /** How long a graceful close waits for the peer before destroying the socket (default 500 millis; infinite: no bound). @since 0.1.0 */
+  /** How long a graceful close waits for the peer, once our bytes are flushed, before destroying the socket (default 500 millis; infinite: no bound). @since 0.1.0 */
   readonly closeTimeout?: Duration.DurationInput | undefined
+  /**
+   * How long a graceful close waits for written bytes to reach the kernel while none leave Node's buffer (the peer
+   * stopped reading); then the socket is destroyed and the count of bytes dropped logged at Warning (default 30
+   * seconds; infinite: no bound). It measures no progress, not total time: a slow reader that keeps reading is
+   * waited for. No effect over the memory transport (nothing to flush).
+   *
+   * @since 0.2.0
+   */
+  readonly flushTimeout?: Duration.DurationInput | undefined
   /**
    * Connect over TLS (`node:tls`): the effect completes after the handshake,
    * which `connectTimeout` covers too; a failed handshake is `ConnectError`

@@ -32,9 +32,14 @@ export type TypeId = typeof TypeId
 /**
  * An open connection. It lives as long as the scope that acquired it
  * (`Client.connect`, or the per-connection scope of `Server.serve`): when that
- * scope closes after success the socket is closed gracefully (pending writes
- * flushed, FIN, a bounded wait for the peer to close, then destroyed), and
- * after failure or interruption it is destroyed at once.
+ * scope closes after success the socket is closed gracefully (every accepted
+ * byte flushed to the kernel, FIN, a wait for the peer to close bounded by
+ * `closeTimeout`, then destroyed), and after failure or interruption it is
+ * destroyed at once. A flush the peer does not let progress (it stopped
+ * reading) is bounded by `flushTimeout` (default 30 seconds of no bytes
+ * leaving). Bytes dropped by that bound, by a close at once or by an error
+ * are never dropped silently: their count is logged at Warning, annotated
+ * with `remoteAddress` and `unsentBytes`.
  *
  * - `read`: the bytes from the peer. The socket is paused until the stream
  *   pulls; each pull hands over everything received so far as one chunk
@@ -50,7 +55,17 @@ export type TypeId = typeof TypeId
  *   (`WriteError`, `IdleTimeoutError`) or `SocketClosedError`.
  * - `sink`: writes every element of a stream with the same backpressure; it
  *   does not half-close (follow it with `end`).
- * - `end`: half-close. The peer reads EOF; reading goes on. Idempotent.
+ * - `flush`: resolves once every byte accepted so far is in the kernel (Node
+ *   holds none), so the bytes survive a close at once. It fails if they
+ *   cannot get there: with the error that closed the socket, or
+ *   `SocketClosedError` when it was closed with bytes still held. It has no
+ *   bound of its own (a peer that never reads keeps it waiting, as it keeps a
+ *   `write` waiting for `'drain'`): bound it with `idleTimeout` or
+ *   `Effect.timeout`. Over the memory transport it resolves at once: a
+ *   write copies straight into the peer's pipe.
+ * - `end`: half-close. Flushes, then sends FIN, and resolves once the FIN is
+ *   sent; the peer reads every accepted byte, then EOF; reading goes on.
+ *   Idempotent. It fails as `flush` does.
  *
  * @since 0.1.0
  * @category models
@@ -70,7 +85,9 @@ export interface Connection {
   readonly write: (data: Uint8Array | string) => Effect.Effect<void, WriteFailure>
   /** Writes each element of a stream with `write`'s backpressure, one batched write per chunk. @since 0.1.0 */
   readonly sink: Sink.Sink<void, Uint8Array, never, WriteFailure>
-  /** Half-close: the peer reads EOF, reading goes on. Idempotent. @since 0.1.0 */
+  /** Resolves once every byte accepted so far is in the kernel; fails if they cannot get there. @since 0.2.0 */
+  readonly flush: Effect.Effect<void, WriteFailure>
+  /** Half-close: flush, FIN, reading goes on; resolves once the FIN is sent. Idempotent. @since 0.1.0 */
   readonly end: Effect.Effect<void, WriteFailure>
 }
 
@@ -183,8 +200,8 @@ export class IdleTimeoutError extends Data.TaggedError("IdleTimeoutError")<{
  * @category errors
  */
 export class SocketClosedError extends Data.TaggedError("SocketClosedError")<{
-  /** What was attempted. @since 0.1.0 */
-  readonly operation: "read" | "write" | "end"
+  /** What was attempted (`"flush"` since 0.2.0). @since 0.1.0 */
+  readonly operation: "read" | "write" | "flush" | "end"
   /**
    * `true` when the socket is still open but our sending side was closed:
    * `end` ran (or, on a server with `allowHalfOpen: false`, the peer's FIN
@@ -211,7 +228,7 @@ export class SocketClosedError extends Data.TaggedError("SocketClosedError")<{
 export type ReadFailure = ReadError | IdleTimeoutError | SocketClosedError
 
 /**
- * What `Connection.write`, `sink` and `end` can fail with.
+ * What `Connection.write`, `sink`, `flush` and `end` can fail with.
  *
  * @since 0.1.0
  * @category errors

@@ -41,7 +41,8 @@ export interface Server {
  * | `idleTimeout` | none | no bytes read or written for this long: the handler's read fails with `IdleTimeoutError`, the socket is closed |
  * | `allowHalfOpen` | `true` | after the peer's FIN the handler can still write; `false` ends our side too |
  * | `shutdownGracePeriod` | 5 seconds | on scope close, how long busy handlers may run before they are interrupted |
- * | `closeTimeout` | 500 millis | how long a graceful close waits for the peer before destroying the socket |
+ * | `closeTimeout` | 500 millis | how long a graceful close waits for the peer, once our bytes are flushed, before destroying the socket |
+ * | `flushTimeout` | 30 seconds | how long a graceful close's flush may see no byte leave Node's buffer before it destroys the socket and logs the count dropped |
  * | `noDelay` | `false` | disable Nagle's algorithm on accepted TCP sockets |
  * | `keepAlive` | `false` | TCP keep-alive on accepted sockets |
  * | `backlog` | Node's | the listen backlog |
@@ -60,8 +61,17 @@ export interface ServeOptions {
   readonly allowHalfOpen?: boolean | undefined
   /** On scope close, how long busy handlers may run before they are interrupted (default 5 seconds). @since 0.1.0 */
   readonly shutdownGracePeriod?: Duration.DurationInput | undefined
-  /** How long a graceful close waits for the peer before destroying the socket (default 500 millis; infinite: no bound). @since 0.1.0 */
+  /** How long a graceful close waits for the peer, once our bytes are flushed, before destroying the socket (default 500 millis; infinite: no bound). @since 0.1.0 */
   readonly closeTimeout?: Duration.DurationInput | undefined
+  /**
+   * How long a graceful close waits for written bytes to reach the kernel while none leave Node's buffer (the peer
+   * stopped reading); then the socket is destroyed and the count of bytes dropped logged at Warning (default 30
+   * seconds; infinite: no bound). It measures no progress, not total time: a slow reader that keeps reading is
+   * waited for. No effect over the memory transport (nothing to flush).
+   *
+   * @since 0.2.0
+   */
+  readonly flushTimeout?: Duration.DurationInput | undefined
   /** Disable Nagle's algorithm on accepted TCP sockets (default `false`). @since 0.1.0 */
   readonly noDelay?: boolean | undefined
   /** TCP keep-alive on accepted sockets (default `false`). @since 0.1.0 */

@@ -52,7 +52,8 @@ export type PlainServeOptions = Omit<ServeOptions, "tls" | "handshakeTimeout">
 
 /**
  * `layerTcp` options: the address, plus `Client.ConnectOptions` for
- * `connect` and `Server.ServeOptions` for `serve`.
+ * `connect` and `Server.ServeOptions` for `serve` (`closeTimeout` and
+ * `flushTimeout` bound both ends' graceful close).
  *
  * @since 0.1.0
  * @category models
@@ -66,7 +67,8 @@ export interface TcpOptions extends PlainConnectOptions, PlainServeOptions {
 
 /**
  * `layerUnix` options: the socket path, plus `Client.ConnectOptions` for
- * `connect` and `Server.ServeOptions` for `serve`.
+ * `connect` and `Server.ServeOptions` for `serve` (`closeTimeout` and
+ * `flushTimeout` bound both ends' graceful close).
  *
  * @since 0.1.0
  * @category models
@@ -135,8 +137,9 @@ export const randomChunks = (seed: number, maxSize: number = 16): Rechunk => ({
 
 /**
  * `layerMemory` options. Both ends use `idleTimeout` and `closeTimeout`; the
- * serving side also the `Server.ServeOptions` (`noDelay`, `keepAlive` and
- * `backlog` mean nothing here).
+ * serving side also the `Server.ServeOptions` (`noDelay`, `keepAlive`,
+ * `backlog` and `flushTimeout` mean nothing here: a write copies straight
+ * into the peer's pipe, so there is never anything to flush).
  *
  * @since 0.1.0
  * @category models

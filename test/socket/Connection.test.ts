@@ -285,7 +285,8 @@ describe("Connection", () => {
       }
       const endpoint = makeEndpoint(socket, { local: address, remote: address }, {
         idleTimeoutMillis: 100,
-        closeTimeoutMillis: undefined
+        closeTimeoutMillis: undefined,
+        flushTimeoutMillis: undefined
       })
       expect(socket.destroyed).toBe(true)
       const readError = yield* Effect.flip(endpoint.pull)

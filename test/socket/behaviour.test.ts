@@ -49,7 +49,12 @@ describe.each(transports)("over $name", (t) => {
 
   it.scopedLive("read is pull-based: a handler that does not read stops the writer (platform: unbounded mailbox)", () =>
     Effect.gen(function*() {
-      const { connect } = yield* serve(() => Effect.never, { shutdownGracePeriod: "50 millis", closeTimeout: "50 millis" })
+      // Nobody reads: the bytes still held when the scope closes are dropped (and logged) after flushTimeout.
+      const { connect } = yield* serve(() => Effect.never, {
+        shutdownGracePeriod: "50 millis",
+        closeTimeout: "50 millis",
+        flushTimeout: "50 millis"
+      })
       const conn = yield* connect
       let written = 0
       const writeAll = Effect.forEach(Array.from({ length: 512 }), () =>

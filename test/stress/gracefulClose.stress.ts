@@ -214,7 +214,7 @@ const clientSide = (kind: Kind) =>
     expect(got.received).toBe(filled.written)
   }))
 
-describe("stress: graceful close keeps accepted bytes (EXPECTED to fail until issue 10's fix)", () => {
+describe("stress: graceful close keeps accepted bytes", () => {
   it.scopedLive("server side, TCP: the peer reading after 1.5 s gets every byte", () => serverSide("tcp"), 30_000)
   it.scopedLive("server side, Unix: the peer reading after 1.5 s gets every byte", () => serverSide("unix"), 30_000)
   it.scopedLive("client side, TCP: the peer reading after 1.5 s gets every byte", () => clientSide("tcp"), 30_000)

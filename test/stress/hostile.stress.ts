@@ -273,7 +273,7 @@ describe("stress: hostile peers (a well-behaved client echoes throughout)", () =
       })), 30_000)
 
   it.scopedLive(
-    "1-byte segments of unfinished frames from another process: < 2 bytes held per pending byte (EXPECTED to fail until issue 10's fix)",
+    "1-byte segments of unfinished frames from another process: < 2 bytes held per pending byte",
     () =>
       undisturbed("1-byte segments", ({ chunkSizes, server }) =>
         Effect.gen(function*() {

@@ -21,6 +21,7 @@ export const fromEndpoint = (endpoint: Endpoint): Connection => ({
   read: Stream.repeatEffectChunkOption(endpoint.pull),
   write: (data) => endpoint.write([typeof data === "string" ? encoder.encode(data) : data]),
   sink: Sink.forEachChunk((chunk: Chunk.Chunk<Uint8Array>) => endpoint.write(Chunk.toReadonlyArray(chunk))),
+  flush: endpoint.flush,
   end: endpoint.end
 })
 
@@ -44,6 +45,18 @@ export const scoped = (endpoint: Endpoint): Effect.Effect<Connection, never, Sco
  */
 export const acquire = <E>(open: Effect.Effect<Endpoint, E>): Effect.Effect<Connection, E, Scope.Scope> =>
   Effect.uninterruptibleMask((restore) => Effect.flatMap(restore(open), scoped))
+
+/**
+ * Half-closes without waiting for the FIN to go out, as the platform's
+ * writer release does: `end` now waits for the flush, which a peer that does
+ * not read can hold up without bound, and a release must not hang. The
+ * connection's own close still flushes (bounded by `flushTimeout`) and
+ * reports what it drops; the fiber ends when the FIN is sent or the socket closes.
+ *
+ * @internal
+ */
+export const endInBackground = (self: Connection): Effect.Effect<void> =>
+  Effect.asVoid(Effect.forkDaemon(Effect.ignore(self.end)))
 
 const platformError = (reason: "Read" | "Write") => (cause: ReadFailure | WriteFailure): Socket.SocketError =>
   new Socket.SocketGenericError({ reason, cause })
@@ -89,6 +102,6 @@ export const toSocket = (self: Connection): Socket.Socket => {
     [Socket.TypeId]: Socket.TypeId,
     run,
     runRaw: run,
-    writer: Effect.acquireRelease(Effect.succeed(write), () => Effect.ignore(self.end))
+    writer: Effect.acquireRelease(Effect.succeed(write), () => endInBackground(self))
   })
 }

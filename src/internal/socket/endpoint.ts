@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { Address } from "../../Address.js"
 import type { ReadFailure, TlsInfo, WriteFailure } from "../../Connection.js"
-import { closeTimeoutMillis, millis } from "./timeouts.js"
+import { closeTimeoutMillis, flushTimeoutMillis, millis } from "./timeouts.js"
 
 /**
  * One end of a byte pipe, whatever carries it (a `node:net` socket or an
@@ -26,9 +26,15 @@ export interface Endpoint {
   readonly pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>>
   /** Resolves once the bytes are accepted, waiting while the outgoing buffer is over its mark. */
   readonly write: (data: ReadonlyArray<Uint8Array>) => Effect.Effect<void, WriteFailure>
-  /** Half-close: no more writes, the peer reads EOF; reading goes on. */
+  /** Resolves once every byte accepted so far is in the kernel (at once where there is no sender-side buffer). */
+  readonly flush: Effect.Effect<void, WriteFailure>
+  /** Half-close: no more writes, the peer reads EOF after every accepted byte; reading goes on. */
   readonly end: Effect.Effect<void, WriteFailure>
-  /** Graceful: FIN after the pending bytes, discard input until the peer closes (bounded), destroy. Otherwise destroy now. */
+  /**
+   * Graceful: FIN after the pending bytes (a flush making no progress is
+   * bounded by `flushTimeout`), discard input until the peer closes (bounded
+   * by `closeTimeout`), destroy. Otherwise destroy now. Bytes dropped are logged.
+   */
   readonly close: (graceful: boolean) => Effect.Effect<void>
   readonly destroy: () => void
   /**
@@ -62,6 +68,8 @@ export interface EndpointOptions {
   readonly idleTimeoutMillis: number | undefined
   /** `undefined`: a graceful close waits for the peer however long it takes. */
   readonly closeTimeoutMillis: number | undefined
+  /** `undefined`: a graceful close waits for a flush that makes no progress however long it takes. */
+  readonly flushTimeoutMillis: number | undefined
   /**
    * `false`: reading the peer's FIN ends our side too, as a `node:net` server
    * does. Default true. (`node:net` sockets take it when they are created.)
@@ -70,16 +78,18 @@ export interface EndpointOptions {
 }
 
 /**
- * The endpoint options from the user's `idleTimeout` / `closeTimeout`.
+ * The endpoint options from the user's `idleTimeout` / `closeTimeout` / `flushTimeout`.
  *
  * @internal
  */
 export const endpointOptions = (options: {
   readonly idleTimeout?: Duration.DurationInput | undefined
   readonly closeTimeout?: Duration.DurationInput | undefined
+  readonly flushTimeout?: Duration.DurationInput | undefined
 }): EndpointOptions => ({
   idleTimeoutMillis: millis(options.idleTimeout),
-  closeTimeoutMillis: closeTimeoutMillis(options.closeTimeout)
+  closeTimeoutMillis: closeTimeoutMillis(options.closeTimeout),
+  flushTimeoutMillis: flushTimeoutMillis(options.flushTimeout)
 })
 
 /**

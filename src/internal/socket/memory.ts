@@ -12,6 +12,7 @@ import * as AddressM from "../../Address.js"
 import type { Rechunk } from "../../Transport.js"
 import type { Accept, Addresses, Endpoint, EndpointOptions } from "./endpoint.js"
 import { makeReads, wake } from "./endpoint.js"
+import { Backlog } from "./backlog.js"
 import type { Cut } from "./rechunk.js"
 import { makeCut } from "./rechunk.js"
 import { readHighWaterMark } from "./timeouts.js"
@@ -22,8 +23,7 @@ import { IdleTimeoutError, SocketClosedError, WriteError } from "../../Connectio
 import { ListenError } from "../../Server.js"
 
 class Pipe {
-  chunks: Array<Uint8Array> = []
-  buffered = 0
+  readonly backlog = new Backlog()
   /** The writer sent its FIN. */
   ended = false
   /** The reader is gone: writes fail. */
@@ -58,8 +58,7 @@ const makeEndpoint = (
     if (idleTimer !== undefined) clearTimeout(idleTimer)
     output.ended = true
     input.broken = true
-    input.chunks = []
-    input.buffered = 0
+    input.backlog.clear()
     wake(input.readers)
     wake(input.writers)
     wake(output.readers)
@@ -87,17 +86,10 @@ const makeEndpoint = (
   }
 
   const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>> = Effect.suspend(() => {
-    if (input.chunks.length > 0) {
-      let out: Array<Uint8Array>
-      if (input.cut === undefined) {
-        out = input.chunks
-        input.chunks = []
-      } else {
-        // Re-chunked pipes hand over one piece per pull: the consumer sees every cut.
-        out = [input.chunks.shift()!]
-      }
-      for (const bytes of out) input.buffered -= bytes.byteLength
-      if (input.buffered <= readHighWaterMark) wake(input.writers)
+    if (input.backlog.length > 0) {
+      // Re-chunked pipes hand over one piece per pull: the consumer sees every cut.
+      const out = input.cut === undefined ? input.backlog.takeAll() : [input.backlog.shift()!]
+      if (input.backlog.bytes <= readHighWaterMark) wake(input.writers)
       touch()
       reads.pulled()
       return Effect.succeed(Chunk.unsafeFromArray(out))
@@ -116,7 +108,7 @@ const makeEndpoint = (
     const check = () => {
       if (closed) return resume(Effect.fail(failure ?? new SocketClosedError({ operation: "write" })))
       if (output.broken) return resume(Effect.fail(new WriteError({ code: "EPIPE" })))
-      if (output.buffered <= readHighWaterMark) return resume(Effect.void)
+      if (output.backlog.bytes <= readHighWaterMark) return resume(Effect.void)
       output.writers.add(check)
     }
     check()
@@ -138,12 +130,11 @@ const makeEndpoint = (
         if (bytes.byteLength === 0) continue
         // Copy: the writer may reuse its buffer once the write resolved, as with a socket.
         const copy = bytes.slice()
-        if (output.cut === undefined) output.chunks.push(copy)
-        else output.cut(copy, output.chunks)
-        output.buffered += copy.byteLength
+        if (output.cut === undefined) output.backlog.push(copy)
+        else output.cut(copy, output.backlog)
       }
       wake(output.readers)
-      return output.buffered > readHighWaterMark ? awaitDrain : Effect.void
+      return output.backlog.bytes > readHighWaterMark ? awaitDrain : Effect.void
     })
 
   const end: Effect.Effect<void, WriteFailure> = Effect.suspend(() => {
@@ -156,8 +147,7 @@ const makeEndpoint = (
     if (closed) return resume(Effect.void)
     endWrite()
     input.discarding = true
-    input.chunks = []
-    input.buffered = 0
+    input.backlog.clear()
     wake(input.writers)
     if (input.ended) {
       destroy()
@@ -185,6 +175,8 @@ const makeEndpoint = (
     remoteAddress: addresses.remote,
     pull,
     write,
+    // Nothing to wait for: a write copies straight into the peer's pipe, which plays the kernel's buffer.
+    flush: Effect.void,
     end,
     // Closing runs in finalizers; the graceful wait stays interruptible so a shutdown can cut it short.
     close: (graceful) => graceful ? Effect.interruptible(gracefulClose) : Effect.sync(destroy),

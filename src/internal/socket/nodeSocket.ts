@@ -12,6 +12,7 @@ import type * as Net from "node:net"
 import * as AddressM from "../../Address.js"
 import type { Addresses, Endpoint, EndpointOptions } from "./endpoint.js"
 import { makeReads, wake } from "./endpoint.js"
+import { makeSending } from "./nodeSending.js"
 import { readHighWaterMark } from "./timeouts.js"
 import type { ReadFailure, WriteFailure } from "../../Connection.js"
 import { IdleTimeoutError, ReadError, SocketClosedError, WriteError } from "../../Connection.js"
@@ -59,15 +60,20 @@ export const makeEndpoint = (
   let closed = false
   const reads = makeReads(onReadWait)
   const drainWaiters = new Set<() => void>()
-  const closeWaiters = new Set<() => void>()
+  const sending = makeSending(socket, {
+    remoteAddress: addresses.remote,
+    flushTimeoutMillis: options.flushTimeoutMillis,
+    closeTimeoutMillis: options.closeTimeoutMillis,
+    failure: () => writeFailure
+  })
 
   const setup = () => {
     // First, so that whatever fails below, the destroy still settles waiters and graceful closes.
+    sending.attach()
     socket.on("close", () => {
       closed = true
       wake(reads.parked)
       wake(drainWaiters)
-      wake(closeWaiters)
     })
     socket.pause()
     socket.on("data", (data: Buffer) => {
@@ -96,7 +102,7 @@ export const makeEndpoint = (
         const error = new IdleTimeoutError({ timeoutMillis })
         readFailure ??= error
         writeFailure ??= error
-        socket.destroy()
+        sending.destroy(`idleTimeout (${timeoutMillis} ms)`)
       })
     }
   }
@@ -106,7 +112,7 @@ export const makeEndpoint = (
     const code = errorCode(cause)
     readFailure ??= new ReadError({ code, cause })
     writeFailure ??= new WriteError({ code, cause })
-    socket.destroy()
+    sending.destroy(`setting up the socket failed (${code})`)
   }
 
   const writeClosed = () => closed || socket.destroyed || socket.writableEnded || writeFailure !== undefined
@@ -156,47 +162,29 @@ export const makeEndpoint = (
     })
 
   const end: Effect.Effect<void, WriteFailure> = Effect.suspend(() => {
-    if (socket.writableEnded && !closed) return Effect.void
-    if (closed || socket.destroyed) return Effect.fail(writeFailure ?? new SocketClosedError({ operation: "end" }))
     // Nothing more can be answered: the owner is done with what it read.
     reads.answered()
-    socket.end()
-    return Effect.void
+    return sending.end
   })
 
-  const destroy = () => {
-    if (!socket.destroyed) socket.destroy()
-  }
-
-  const gracefulClose = Effect.async<void>((resume) => {
-    if (closed) return resume(Effect.void)
-    // Drop unread input so the peer's FIN can surface and the kernel has nothing left to answer with RST.
+  // A graceful close drops unread input so the peer's FIN can surface and the kernel has nothing left to answer with RST.
+  const discardInput = () => {
     discarding = true
     chunks = []
     buffered = 0
-    const timer = options.closeTimeoutMillis === undefined ? undefined : setTimeout(destroy, options.closeTimeoutMillis)
-    const done = () => {
-      clearTimeout(timer)
-      resume(Effect.void)
-    }
-    closeWaiters.add(done)
-    if (!socket.writableEnded) socket.end()
     socket.resume()
-    return Effect.sync(() => {
-      clearTimeout(timer)
-      closeWaiters.delete(done)
-      destroy()
-    })
-  })
+  }
+
+  const destroy = () => sending.destroy("the connection was destroyed")
 
   return {
     localAddress: addresses.local,
     remoteAddress: addresses.remote,
     pull,
     write,
+    flush: sending.flush,
     end,
-    // Closing runs in finalizers; the graceful wait stays interruptible so a shutdown can cut it short.
-    close: (graceful) => graceful ? Effect.interruptible(gracefulClose) : Effect.sync(destroy),
+    close: (graceful) => sending.close(graceful, discardInput),
     destroy,
     isIdle: reads.isIdle
   }

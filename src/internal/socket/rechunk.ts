@@ -9,7 +9,7 @@ import type { Rechunk } from "../../Transport.js"
  *
  * @internal
  */
-export type Cut = (bytes: Uint8Array, out: Array<Uint8Array>) => void
+export type Cut = (bytes: Uint8Array, out: { readonly push: (bytes: Uint8Array) => void }) => void
 
 // mulberry32: tiny, seedable, good enough to pick cut points.
 const prng = (seed: number) => {

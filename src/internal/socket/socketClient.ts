@@ -4,7 +4,7 @@ import * as Scope from "effect/Scope"
 import type { Address } from "../../Address.js"
 import type { ConnectOptions } from "../../Client.js"
 import type { Connection } from "../../Connection.js"
-import { platformWrite, toSocket } from "./connection.js"
+import { endInBackground, platformWrite, toSocket } from "./connection.js"
 import { connect } from "./nodeClient.js"
 
 const writeError = (cause: unknown): Socket.SocketError => new Socket.SocketGenericError({ reason: "Write", cause })
@@ -83,7 +83,7 @@ export const make = (
       // As the platform's: releasing the writer half-closes the current connection, if any.
       writer: Effect.acquireRelease(
         Effect.succeed(write),
-        () => Effect.suspend(() => current === undefined ? Effect.void : Effect.ignore(current.end))
+        () => Effect.suspend(() => current === undefined ? Effect.void : endInBackground(current))
       )
     })
   })

@@ -25,12 +25,22 @@ export const millis = (duration: Duration.DurationInput | undefined): number | u
   return Duration.isFinite(decoded) ? Math.min(Math.max(0, Duration.toMillis(decoded)), maxTimerMillis) : undefined
 }
 
+const withDefault = (duration: Duration.DurationInput | undefined, fallback: number): number | undefined =>
+  duration === undefined ? fallback : millis(duration)
+
 /** @internal */
 export const defaultCloseTimeoutMillis = 500
 
-/** The graceful-close bound; `undefined` (infinite) waits for the peer however long it takes. @internal */
+/** The graceful-close wait for the peer; `undefined` (infinite) waits however long it takes. @internal */
 export const closeTimeoutMillis = (duration: Duration.DurationInput | undefined): number | undefined =>
-  duration === undefined ? defaultCloseTimeoutMillis : millis(duration)
+  withDefault(duration, defaultCloseTimeoutMillis)
+
+/** @internal */
+export const defaultFlushTimeoutMillis = 30_000
+
+/** How long a graceful close's flush may make no progress; `undefined` (infinite): no bound. @internal */
+export const flushTimeoutMillis = (duration: Duration.DurationInput | undefined): number | undefined =>
+  withDefault(duration, defaultFlushTimeoutMillis)
 
 /** @internal */
 export const defaultConnectTimeout: Duration.DurationInput = "10 seconds"

@@ -1,0 +1,404 @@
+/**
+ * Issue 10, item 1: a graceful close keeps every byte `write` accepted. The
+ * peers are raw `node:net` sockets that stay paused (alive but busy) until the
+ * test lets them read, so the bytes pile up in Node's buffer behind a full
+ * kernel buffer, the case the old close destroyed `closeTimeout` after FIN.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as HashMap from "effect/HashMap"
+import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as Net from "node:net"
+import * as Path from "node:path"
+import * as Address from "../../src/Address.js"
+import * as Client from "../../src/Client.js"
+import type { Connection } from "../../src/Connection.js"
+import * as Server from "../../src/Server.js"
+import * as Transport from "../../src/Transport.js"
+import { watchStall } from "../../src/internal/socket/nodeSending.js"
+import { tempDir } from "../peers/support.js"
+import { transports as nodeTransports } from "./transports.js"
+
+const KiB = 1024
+
+interface Warning {
+  readonly message: string
+  readonly annotations: Record<string, unknown>
+  readonly at: number
+}
+
+/** Every Warning logged while the layer is provided, with its annotations and when it came. */
+const captureWarnings = () => {
+  const warnings: Array<Warning> = []
+  const logger = Logger.make(({ annotations, logLevel, message }) => {
+    if (logLevel.label !== "WARN") return
+    warnings.push({
+      message: Array.isArray(message) ? message.join(" ") : String(message),
+      annotations: Object.fromEntries(HashMap.toEntries(annotations)),
+      at: performance.now()
+    })
+  })
+  return { warnings, layer: Logger.replace(Logger.defaultLogger, logger) }
+}
+
+/**
+ * Writes 1 KiB pieces until Node holds bytes the kernel would not take (a
+ * `flush` does not resolve within 20 ms), then 4 KiB more. Returns the bytes
+ * written. Bounded: a peer that takes 64 MiB is a broken test.
+ */
+const fillUntilHeld = (conn: Connection) =>
+  Effect.gen(function*() {
+    const piece = new Uint8Array(KiB).fill(0x61)
+    let written = 0
+    while (true) {
+      if (written >= 64 * 1024 * KiB) return yield* Effect.dieMessage("Node never started buffering")
+      yield* conn.write(piece)
+      written += KiB
+      if (Option.isNone(yield* Effect.timeoutOption(conn.flush, "20 millis"))) break
+    }
+    for (let i = 0; i < 4; i++) yield* conn.write(piece)
+    return written + 4 * KiB
+  })
+
+/** A raw socket that reads nothing until `read` is called, then collects until the peer's FIN (and answers it). */
+interface PausedPeer {
+  readonly socket: Net.Socket
+  readonly read: Effect.Effect<void>
+  /** The bytes received once the FIN (or a close) came. */
+  readonly received: Effect.Effect<number>
+}
+
+const pausedPeer = (socket: Net.Socket): PausedPeer => {
+  socket.pause()
+  let received = 0
+  let done = false
+  const waiters: Array<() => void> = []
+  const finish = () => {
+    done = true
+    for (const w of waiters.splice(0)) w()
+  }
+  socket.on("end", () => {
+    socket.end()
+    finish()
+  })
+  socket.on("close", finish)
+  socket.on("error", () => {})
+  return {
+    socket,
+    read: Effect.sync(() => {
+      socket.on("data", (data: Buffer) => (received += data.byteLength))
+      socket.resume()
+    }),
+    received: Effect.async<number>((resume) => {
+      if (done) return resume(Effect.succeed(received))
+      waiters.push(() => resume(Effect.succeed(received)))
+    })
+  }
+}
+
+const netOptions = (address: Address.Address) =>
+  address._tag === "UnixAddress" ? { path: address.path } : { host: address.hostname, port: address.port }
+
+/** A raw client connected to `address`, paused. */
+const pausedClient = (address: Address.Address) =>
+  Effect.acquireRelease(
+    Effect.async<PausedPeer, Error>((resume) => {
+      const socket = Net.createConnection({ ...netOptions(address), allowHalfOpen: true })
+      socket.once("error", (error) => resume(Effect.fail(error)))
+      socket.once("connect", () => resume(Effect.succeed(pausedPeer(socket))))
+    }),
+    (peer) => Effect.sync(() => peer.socket.destroy())
+  )
+
+/** A raw server whose one accepted socket stays paused; `peer` resolves once a client connected. */
+const pausedServer = (address: Address.Address) =>
+  Effect.gen(function*() {
+    const accepted = yield* Deferred.make<PausedPeer>()
+    const server = Net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
+      Deferred.unsafeDone(accepted, Effect.succeed(pausedPeer(socket)))
+    })
+    yield* Effect.acquireRelease(
+      Effect.async<void>((resume) => {
+        server.listen(netOptions(address), () => resume(Effect.void))
+      }),
+      () =>
+        Effect.gen(function*() {
+          const peer = yield* Deferred.poll(accepted)
+          if (Option.isSome(peer)) (yield* peer.value).socket.destroy()
+          server.close()
+        })
+    )
+    const bound = server.address()
+    return {
+      address: bound === null || typeof bound === "string" ? address : Address.tcp(bound.port),
+      peer: Deferred.await(accepted)
+    }
+  })
+
+const transports = [
+  { name: "TCP", address: Effect.succeed(Address.tcp(0)) },
+  { name: "Unix", address: Effect.map(tempDir, (dir) => Address.unix(Path.join(dir, "s.sock"))) }
+] as const
+
+describe("graceful close", () => {
+  for (const { address: makeAddress, name } of transports) {
+    it.scopedLive(`${name} server: a handler's accepted bytes all reach a peer that reads 1.5 s after it returned`, () =>
+      Effect.gen(function*() {
+        const written = yield* Deferred.make<number>()
+        const server = yield* Server.serve(
+          yield* makeAddress,
+          (conn) => Effect.flatMap(fillUntilHeld(conn), (n) => Deferred.succeed(written, n))
+        )
+        const peer = yield* pausedClient(server.address)
+        const total = yield* Deferred.await(written)
+        yield* Effect.sleep("1500 millis")
+        yield* peer.read
+        expect(yield* peer.received).toBe(total)
+      }))
+
+    it.scopedLive(`${name} client: the bytes accepted before the scope closed all reach a peer that reads 1.5 s later`, () =>
+      Effect.gen(function*() {
+        const listening = yield* pausedServer(yield* makeAddress)
+        let total = 0
+        const reader = yield* Effect.fork(Effect.gen(function*() {
+          const peer = yield* listening.peer
+          // Starts once the writer is done (total set), like a peer busy for 1.5 s.
+          while (total === 0) yield* Effect.sleep("10 millis")
+          yield* Effect.sleep("1500 millis")
+          yield* peer.read
+          return yield* peer.received
+        }))
+        yield* Effect.scoped(Effect.gen(function*() {
+          const conn = yield* Client.connect(listening.address)
+          total = yield* fillUntilHeld(conn)
+        }))
+        expect(yield* Fiber.join(reader)).toBe(total)
+      }))
+  }
+
+  for (const t of nodeTransports) {
+    it.scopedLive(`over ${t.name}, both sides: accepted bytes all reach an effect-net peer that pulls 1.5 s later`, () =>
+      Effect.gen(function*() {
+        const written = yield* Deferred.make<number>()
+        const received = yield* Deferred.make<number>()
+        // An effect-net connection that does not pull is a paused peer: its socket reads nothing.
+        const readLater = (conn: Connection) =>
+          Effect.zipRight(Effect.sleep("1500 millis"), Stream.runFold(conn.read, 0, (n, bytes) => n + bytes.byteLength))
+        const toClient = yield* t.make()
+        yield* toClient.serve((conn) => Effect.flatMap(fillUntilHeld(conn), (n) => Deferred.succeed(written, n)))
+        const got = yield* Effect.scoped(Effect.flatMap(toClient.connect, readLater))
+        expect(got).toBe(yield* Deferred.await(written))
+
+        const toServer = yield* t.make()
+        yield* toServer.serve((conn) => Effect.flatMap(readLater(conn), (n) => Deferred.succeed(received, n)))
+        const sent = yield* Effect.scoped(Effect.flatMap(toServer.connect, fillUntilHeld))
+        expect(yield* Deferred.await(received)).toBe(sent)
+      }))
+  }
+
+  it.live("a server shutdown cuts a flush short after shutdownGracePeriod and logs the drop", () => {
+    const { layer, warnings } = captureWarnings()
+    return Effect.gen(function*() {
+      const returned = yield* Deferred.make<void>()
+      const serverScope = yield* Scope.make()
+      const server = yield* Server.serve(
+        Address.tcp(0),
+        (conn) => Effect.zipRight(fillUntilHeld(conn), Deferred.succeed(returned, undefined)),
+        { shutdownGracePeriod: "200 millis" }
+      ).pipe(Scope.extend(serverScope))
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* pausedClient(server.address)
+        yield* Deferred.await(returned)
+        const start = performance.now()
+        yield* Scope.close(serverScope, Exit.void)
+        expect(performance.now() - start).toBeLessThan(1500)
+      }))
+      expect(warnings.map((w) => w.message)).toEqual([
+        expect.stringMatching(/^connection closed with \d+ written bytes never sent: the graceful close was interrupted$/)
+      ])
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.scopedLive("a peer that never reads: the scope closes after flushTimeout of no progress, the drop logged at Warning", () => {
+    const { layer, warnings } = captureWarnings()
+    return Effect.gen(function*() {
+      const listening = yield* pausedServer(Address.tcp(0))
+      let closeStart = 0
+      let total = 0
+      yield* Effect.scoped(Effect.gen(function*() {
+        const conn = yield* Client.connect(listening.address, { flushTimeout: "300 millis" })
+        total = yield* fillUntilHeld(conn)
+        closeStart = performance.now()
+      }))
+      const closeMs = performance.now() - closeStart
+      expect(closeMs).toBeGreaterThanOrEqual(290)
+      // The bound fires within 1.25 times flushTimeout; the rest absorbs scheduling delay on a loaded machine.
+      expect(closeMs).toBeLessThan(1500)
+      expect(warnings).toHaveLength(1)
+      const [warning] = warnings
+      const unsent = warning!.annotations["unsentBytes"] as number
+      // The 4 KiB written after Node started holding bytes, at least; never more than was written.
+      expect(unsent).toBeGreaterThanOrEqual(4 * KiB)
+      expect(unsent).toBeLessThan(total)
+      expect(warning!.message).toBe(
+        `connection closed with ${unsent} written bytes never sent: no byte left the send buffer for flushTimeout (300 ms): the peer stopped reading`
+      )
+      expect(warning!.annotations["remoteAddress"]).toBe(Address.format(listening.address))
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.scopedLive("server side: a handler's drop after flushTimeout is logged with the peer's address", () => {
+    const { layer, warnings } = captureWarnings()
+    return Effect.gen(function*() {
+      const returned = yield* Deferred.make<number>()
+      const server = yield* Server.serve(
+        Address.tcp(0),
+        (conn) => Effect.flatMap(fillUntilHeld(conn), () => Deferred.succeed(returned, performance.now())),
+        { flushTimeout: "300 millis" }
+      )
+      const peer = yield* pausedClient(server.address)
+      const start = yield* Deferred.await(returned)
+      while (warnings.length === 0 && performance.now() - start < 3000) yield* Effect.sleep("20 millis")
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]!.at - start).toBeGreaterThanOrEqual(290)
+      expect(warnings[0]!.message).toContain("flushTimeout (300 ms)")
+      expect(warnings[0]!.annotations["unsentBytes"]).toBeGreaterThanOrEqual(4 * KiB)
+      expect(warnings[0]!.annotations["remoteAddress"]).toBe(
+        `${peer.socket.localAddress}:${peer.socket.localPort}`
+      )
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.live("flushTimeout measures no progress, not total time: a queue that keeps shrinking is never a stall", () =>
+    Effect.gen(function*() {
+      // What the watchdog reads off a socket: Node's buffer and libuv's queue of bytes the kernel has not taken.
+      const socket = { writableLength: 20 * KiB, _handle: { writeQueueSize: 16 * KiB } }
+      let stalledAt: number | undefined
+      const start = performance.now()
+      const stop = watchStall(socket as unknown as Net.Socket, 150, () => {
+        stalledAt = performance.now() - start
+      })
+      // One large write read slowly: writableLength stays put, the queue shrinks every 50 ms, for 600 ms.
+      for (let i = 0; i < 12; i++) {
+        yield* Effect.sleep("50 millis")
+        socket._handle.writeQueueSize -= KiB
+      }
+      expect(stalledAt).toBeUndefined()
+      // Then the peer stops reading.
+      const stoppedAt = performance.now() - start
+      while (stalledAt === undefined && performance.now() - start < stoppedAt + 2000) yield* Effect.sleep("10 millis")
+      stop()
+      expect(stalledAt! - stoppedAt).toBeGreaterThanOrEqual(140)
+      expect(stalledAt! - stoppedAt).toBeLessThan(1000)
+    }))
+})
+
+describe("flush and end", () => {
+  it.scopedLive("flush resolves at once with nothing held, over TCP and memory", () =>
+    Effect.gen(function*() {
+      const drain = (conn: Connection) => Stream.runDrain(conn.read)
+      const server = yield* Server.serve(Address.tcp(0), drain)
+      const conn = yield* Client.connect(server.address)
+      yield* conn.flush
+      yield* conn.write("x")
+      yield* conn.flush
+      const memory = yield* Transport.makeMemory()
+      yield* memory.serve(drain)
+      const other = yield* memory.connect
+      yield* other.write("y")
+      yield* other.flush
+    }))
+
+  const waits = [
+    { name: "flush", wait: (conn: Connection) => conn.flush },
+    { name: "end", wait: (conn: Connection) => conn.end }
+  ] as const
+  for (const { name, wait } of waits) {
+    it.scopedLive(`${name} waits while the peer does not read, resolves once it read; every byte arrives before EOF`, () =>
+      Effect.gen(function*() {
+        const listening = yield* pausedServer(Address.tcp(0))
+        const conn = yield* Client.connect(listening.address)
+        const total = yield* fillUntilHeld(conn)
+        const waiting = yield* Effect.fork(wait(conn))
+        yield* Effect.sleep("300 millis")
+        expect(Option.isNone(yield* waiting.poll)).toBe(true)
+        const peer = yield* listening.peer
+        yield* peer.read
+        yield* Fiber.join(waiting).pipe(Effect.timeout("5 seconds"))
+        // Idempotent after a flush or an end; once it resolved, the FIN goes out at once.
+        yield* conn.end
+        yield* conn.end
+        expect(yield* peer.received).toBe(total)
+        // Reading goes on after our FIN, until the peer's (pausedPeer answers EOF with its own).
+        yield* Stream.runDrain(conn.read).pipe(Effect.timeout("5 seconds"))
+      }))
+  }
+
+  it.scopedLive("flush fails with WriteError when the peer resets with bytes held", () =>
+    Effect.gen(function*() {
+      const listening = yield* pausedServer(Address.tcp(0))
+      yield* Effect.scoped(Effect.gen(function*() {
+        const conn = yield* Client.connect(listening.address)
+        yield* fillUntilHeld(conn)
+        const flushing = yield* Effect.fork(Effect.flip(conn.flush))
+        const peer = yield* listening.peer
+        peer.socket.resetAndDestroy()
+        const error = yield* Fiber.join(flushing).pipe(Effect.timeout("5 seconds"))
+        expect(error._tag).toBe("WriteError")
+        expect(error._tag === "WriteError" && ["ECONNRESET", "EPIPE"].includes(error.code)).toBe(true)
+        // The socket is gone: a flush or an end now fails with the error that closed it.
+        expect(yield* Effect.flip(conn.end)).toBe(error)
+      }))
+    }))
+
+  it.scopedLive("flush and end fail with IdleTimeoutError when the idle timeout closes the socket with bytes held", () => {
+    const { layer, warnings } = captureWarnings()
+    return Effect.gen(function*() {
+      const listening = yield* pausedServer(Address.tcp(0))
+      yield* Effect.scoped(Effect.gen(function*() {
+        const conn = yield* Client.connect(listening.address, { idleTimeout: "300 millis" })
+        yield* fillUntilHeld(conn)
+        const error = yield* Effect.flip(conn.flush).pipe(Effect.timeout("5 seconds"))
+        expect(error._tag).toBe("IdleTimeoutError")
+        expect(yield* Effect.flip(conn.end)).toBe(error)
+      }))
+      expect(warnings.map((w) => w.message)).toEqual([
+        expect.stringMatching(/^connection closed with \d+ written bytes never sent: idleTimeout \(300 ms\)$/)
+      ])
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.scopedLive("a close at once with bytes held logs the drop", () => {
+    const { layer, warnings } = captureWarnings()
+    return Effect.gen(function*() {
+      const listening = yield* pausedServer(Address.tcp(0))
+      yield* Effect.exit(Effect.scoped(Effect.gen(function*() {
+        const conn = yield* Client.connect(listening.address)
+        yield* fillUntilHeld(conn)
+        return yield* Effect.fail("boom")
+      })))
+      expect(warnings.map((w) => w.message)).toEqual([
+        expect.stringMatching(
+          /^connection closed with \d+ written bytes never sent: the connection was closed at once \(its scope failed or was interrupted\)$/
+        )
+      ])
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.scopedLive("memory: a reader busy past closeTimeout still gets every byte the handler wrote", () =>
+    Effect.gen(function*() {
+      const transport = yield* Transport.makeMemory({ closeTimeout: "100 millis" })
+      const payload = new Uint8Array(60 * KiB).fill(0x63)
+      yield* transport.serve((conn) => conn.write(payload))
+      const conn = yield* transport.connect
+      yield* Effect.sleep("400 millis")
+      const got = yield* Stream.runFold(conn.read, 0, (n, bytes) => n + bytes.byteLength)
+      expect(got).toBe(payload.byteLength)
+    }))
+})

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
 import * as LogLevel from "effect/LogLevel"
 import * as Stream from "effect/Stream"
 import * as Esbuild from "esbuild"
@@ -19,7 +20,16 @@ import * as Client from "../../src/Client.js"
 import type { Connection } from "../../src/Connection.js"
 import * as Framing from "../../src/Framing.js"
 import * as Server from "../../src/Server.js"
-import { peersDir, rawConnect, readAll, staleSocketFile, tempDir, timed } from "../peers/support.js"
+import {
+  peersDir,
+  processWarnings,
+  rawConnect,
+  readAll,
+  staleSocketFile,
+  tempDir,
+  timed,
+  writeUntilReset
+} from "../peers/support.js"
 
 // maxConnections, idle timeout, half-close and shutdown are held to the same behaviour over TCP, Unix and TLS
 // in behaviour.test.ts.
@@ -226,9 +236,23 @@ describe("Server", () => {
         // Was: socket.setTimeout(Infinity) threw RangeError in node's 'connection' listener.
         yield* Effect.sleep("150 millis")
         expect(yield* roundTrip(server.address, "still serving").pipe(Effect.timeout("2 seconds"))).toBe("still serving")
-        peer.socket.write("late but fine")
-        expect(peer.socket.destroyed).toBe(false)
+        // The server still holds the socket: no FIN, and writes are not answered with RST.
+        expect(yield* writeUntilReset(peer, 3)).toBeUndefined()
+        expect(Option.isNone(yield* Effect.timeoutOption(peer.ended, "50 millis"))).toBe(true)
       }
+    }))
+
+  it.scopedLive("closeTimeout: 30 days is \"wait for the peer\", not a timer that fires at once", () =>
+    Effect.gen(function*() {
+      const warnings = yield* processWarnings
+      // Returns without reading: the graceful close sends FIN, then waits (up to closeTimeout) for the peer's.
+      const server = yield* Server.serve(Address.tcp(0), () => Effect.void, { closeTimeout: Duration.days(30) })
+      const peer = yield* rawConnect(server.address)
+      expect((yield* peer.ended).error).toBeUndefined()
+      yield* Effect.sleep("100 millis")
+      // Unclamped, the delay overflows to 1 ms and the socket is destroyed: these writes would meet RST.
+      expect(yield* writeUntilReset(peer, 5)).toBeUndefined()
+      expect(warnings()).toEqual([])
     }))
 
   it.scopedLive("scope close is not held up by a handler that returned without reading (platform: hangs)", () =>

@@ -130,10 +130,10 @@ export const serve = <A, E, R>(
         }
         // Finalizers are uninterruptible: the waits must opt back in for their timeouts to fire.
         yield* Effect.timeoutOption(Effect.interruptible(FiberSet.awaitEmpty(fibers)), gracePeriod)
+        // Every handler fiber is done after this (its scope closed its socket, its `ensuring` left
+        // `handlers`): `run` starts a fiber synchronously, so `ensuring` is in place before anything
+        // can interrupt it, and closing the FiberSet awaits the fibers it interrupts.
         yield* Scope.close(fibersScope, Exit.void)
-        // Sockets accepted whose fiber never started have no finalizer of their own.
-        for (const endpoint of handlers.keys()) endpoint.destroy()
-        handlers.clear()
         yield* Effect.timeoutOption(Effect.interruptible(listener.closed), "1 second")
       })
     )

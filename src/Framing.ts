@@ -341,7 +341,8 @@ export type DelimiterSearch = queue.DelimiterSearch
  *         for (;;) {
  *           if (size < 0) {
  *             const at = digits.next()
- *             if (at < 0) {
+ *             // a ':' past the 8th byte is as late as none: the same error however the bytes were cut
+ *             if (at < 0 || at > 8) {
  *               return queue.length > 8 ? new Framing.MalformedFrameError({ reason: "header too long" }) : undefined
  *             }
  *             const text = new TextDecoder().decode(queue.take(at))

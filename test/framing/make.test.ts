@@ -23,7 +23,8 @@ const netstrings = Framing.make<Uint8Array, Framing.FramingError>({
         for (;;) {
           if (size < 0) {
             const at = digits.next()
-            if (at < 0) {
+            // a ':' past the 8th byte is as late as none: the same error however the bytes were cut
+          if (at < 0 || at > 8) {
               return queue.length > 8 ? new Framing.MalformedFrameError({ reason: "header too long" }) : undefined
             }
             const text = new TextDecoder().decode(queue.take(at))
@@ -179,4 +180,19 @@ describe("Testing catches a broken framer", () => {
       oneChunk.predicate([{ frames, cuts: [] }]))
     expect(fc.check(property, { seed: 8, numRuns: 200 }).failed).toBe(false)
   })
+})
+
+describe("Framing.make: the netstrings example, a long header", () => {
+  // found by Testing.garbageIsTyped: 9 header bytes then ':' said "bad length" in one chunk and
+  // "header too long" when the ':' came in a later chunk
+  it.effect("is too long however the bytes are cut", () =>
+    Effect.gen(function*() {
+      const error = new Framing.MalformedFrameError({ reason: "header too long" })
+      expect(yield* decode(netstrings, ["000000000:"])).toEqual({ frames: [], error })
+      expect(yield* decode(netstrings, ["000000000", ":"])).toEqual({ frames: [], error })
+      expect(yield* decode(netstrings, ["00000000:"])).toEqual({
+        frames: [],
+        error: new Framing.MalformedFrameError({ reason: "bad length 00000000" })
+      })
+    }))
 })

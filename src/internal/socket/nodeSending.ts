@@ -32,6 +32,12 @@ export interface SendingOptions {
 export interface Sending {
   /** Attaches the listeners; call first in the endpoint's setup. */
   readonly attach: () => void
+  /**
+   * Counts `bytes` more as accepted and returns the callback to pass to the
+   * last `socket.write` that carries them: Node completes writes in order,
+   * so its success means all of them left Node.
+   */
+  readonly accepted: (bytes: number) => (error?: Error | null) => void
   /** Resolves once every byte accepted before it is in the kernel. */
   readonly flush: Effect.Effect<void, WriteFailure>
   /** FIN after every accepted byte; resolves once it is sent. Idempotent. */
@@ -99,13 +105,23 @@ export const makeSending = (socket: Net.Socket, options: SendingOptions): Sendin
   let closed = false
   let lost: Lost | undefined
   let reported = false
+  // Bytes `write` accepted whose write has not completed. Ours, not `writableLength`: when a write fails Node
+  // empties its buffer (failing every pending callback) before it emits 'error', so by then it reads 0.
+  let unfinished = 0
   // Woken on 'finish' and on 'close': whoever waits for the FIN to go out, or for the socket to go.
   const finishWaiters = new Set<() => void>()
   const closeWaiters = new Set<() => void>()
 
   const noteLost = (reason: string) => {
-    // The first cause is the one that matters; Node empties its buffer when the socket closes.
-    if (lost === undefined && !closed && socket.writableLength > 0) lost = { bytes: socket.writableLength, reason }
+    // The first cause is the one that matters; a failed write never completes, so its bytes stay counted.
+    if (lost === undefined && !closed && unfinished > 0) lost = { bytes: unfinished, reason }
+  }
+
+  const accepted = (bytes: number) => {
+    unfinished += bytes
+    return (error?: Error | null) => {
+      if (error == null) unfinished -= bytes
+    }
   }
 
   const destroy = (reason: string) => {
@@ -222,6 +238,7 @@ export const makeSending = (socket: Net.Socket, options: SendingOptions): Sendin
 
   return {
     attach,
+    accepted,
     flush,
     end,
     destroy,

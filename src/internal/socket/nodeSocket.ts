@@ -156,8 +156,11 @@ export const makeEndpoint = (
         return Effect.fail(writeFailure ?? new SocketClosedError({ operation: "write", halfClosed }))
       }
       reads.answered()
+      let size = 0
+      for (const bytes of data) size += bytes.byteLength
+      const written = sending.accepted(size)
       let accepted = true
-      for (const bytes of data) accepted = socket.write(bytes)
+      for (let i = 0; i < data.length; i++) accepted = socket.write(data[i]!, i === data.length - 1 ? written : undefined)
       return accepted ? Effect.void : awaitDrain
     })
 

@@ -113,7 +113,10 @@ export const listen = (
   onFailure: (failure: HandshakeFailure) => void
 ): TlsListener => {
   const server = Tls.createServer({
-    allowHalfOpen: net.allowHalfOpen,
+    // Not yet: during the handshake nobody reads the socket, so a half-open one would never notice the peer's FIN
+    // (a client that rejected our certificate, a probe) and linger until the deadline. `net.allowHalfOpen`
+    // applies from 'secureConnection' on.
+    allowHalfOpen: false,
     // Ours below is a deadline; 0 turns Node's off.
     handshakeTimeout: 0,
     key: credential(options.key),
@@ -157,6 +160,8 @@ export const listen = (
     (socket as unknown as { readonly _parent?: Net.Socket })._parent ?? socket
   server.on("secureConnection", (socket: Tls.TLSSocket) => {
     settle(parent(socket))
+    // Node reads it when the peer's FIN arrives, so from now on the FIN is the handler's to answer.
+    socket.allowHalfOpen = net.allowHalfOpen
     onSecure(socket)
   })
   server.on("tlsClientError", (error: Error, socket: Tls.TLSSocket) => {
@@ -165,7 +170,9 @@ export const listen = (
     socket.destroy()
     if (dropped.has(raw)) return
     const remoteAddress = remotes.get(raw) ?? net.remoteAddress(raw)
-    onFailure({ remoteAddress, code: errorCode(error), reason: error.message })
+    // Node says "socket hang up" for a FIN before the handshake finished (a client that rejected our certificate).
+    const reason = socket.readableEnded ? "the peer closed the connection during the handshake" : error.message
+    onFailure({ remoteAddress, code: errorCode(error), reason })
   })
   return {
     server,

@@ -168,7 +168,9 @@ export const layerSocket = (
  * (`DEPTH_ZERO_SELF_SIGNED_CERT`, `SELF_SIGNED_CERT_IN_CHAIN`,
  * `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `CERT_HAS_EXPIRED`,
  * `ERR_TLS_CERT_ALTNAME_INVALID`, `ERR_SSL_…` for a protocol alert), with
- * Node's message as `reason`.
+ * Node's message as `reason`; so do TLS options Node refuses before
+ * connecting (`ERR_OSSL_…` for a key that is not one or does not match its
+ * certificate, `ERR_TLS_INVALID_PROTOCOL_VERSION`, `ERR_OUT_OF_RANGE`).
  *
  * @since 0.1.0
  * @category errors

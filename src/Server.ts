@@ -243,7 +243,10 @@ export const layerSocketServer = (
 /**
  * Listening failed: `EADDRINUSE`, `EACCES`, `ENAMETOOLONG` for a Unix path
  * longer than the OS allows, `ERR_SOCKET_BAD_PORT` / `ERR_INVALID_ARG_VALUE`
- * for an address that cannot be bound (`reason` says why).
+ * for an address that cannot be bound (`reason` says why), or Node's code
+ * for TLS options it refuses (`ERR_OSSL_…` for a key that is not one or does
+ * not match its certificate, `ERR_OUT_OF_RANGE` for an ALPN name over 255
+ * bytes), with its message in `reason`.
  *
  * @since 0.1.0
  * @category errors

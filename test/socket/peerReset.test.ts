@@ -15,6 +15,7 @@ import * as Client from "../../src/Client.js"
 import type { ConnectOptions } from "../../src/Client.js"
 import type { Connection, WriteFailure } from "../../src/Connection.js"
 import * as Server from "../../src/Server.js"
+import * as Transport from "../../src/Transport.js"
 import { tempDir } from "../peers/support.js"
 import { makeCerts } from "../util/certs.js"
 import { captureWarnings, fillUntilHeld, KiB, pausedServer } from "./pausedPeers.js"
@@ -132,4 +133,21 @@ describe("a peer reset with accepted bytes in Node", () => {
       expectOneDrop(warnings)
     }).pipe(Effect.provide(layer))
   })
+})
+
+describe("memory: the peer closed at once", () => {
+  it.scopedLive("write, flush and end all fail with WriteError EPIPE", () =>
+    Effect.gen(function*() {
+      const transport = yield* Transport.makeMemory()
+      const gone = yield* Deferred.make<void>()
+      yield* transport.serve(() => Effect.fail("boom").pipe(Effect.ensuring(Deferred.succeed(gone, undefined))))
+      const conn = yield* transport.connect
+      yield* Deferred.await(gone)
+      // The handler's scope closes right after it failed.
+      yield* Effect.sleep("20 millis")
+      for (const operation of [conn.write("x"), conn.flush, conn.end]) {
+        const error = yield* Effect.flip(operation)
+        expect(error._tag === "WriteError" && error.code).toBe("EPIPE")
+      }
+    }))
 })

@@ -117,6 +117,19 @@ export interface TlsConnectOptions {
  * when the scope's work succeeded, at once otherwise. Sockets are half-open
  * capable: after the peer's FIN the connection can still write.
  *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Address, Client } from "effect-net"
+ *
+ * const ping = Effect.gen(function*() {
+ *   const connection = yield* Client.connect(Address.tcp(9000), { connectTimeout: "2 seconds" })
+ *   yield* connection.write("ping\n")
+ *   yield* connection.end
+ *   return yield* connection.read.pipe(Stream.runCollect)
+ * }).pipe(Effect.scoped) // the connection closes with the scope
+ * ```
+ *
  * @since 0.1.0
  * @category constructors
  */

@@ -557,6 +557,18 @@ export interface LengthPrefixedOptions {
  * framer.encodeFrame(new TextEncoder().encode("HELLO, WORLD")) // Right(00 0C "HELLO, WORLD")
  * ```
  *
+ * @example
+ * ```ts
+ * import { Chunk, Effect, Stream } from "effect"
+ * import { Framing } from "effect-net"
+ *
+ * const framer = Framing.lengthPrefixed({ lengthFieldLength: 2, maxFrameLength: 1024 })
+ * // 00 02 "hi" 00 03 "you", cut in the middle of a header
+ * const wire = [new Uint8Array([0, 2, 104, 105, 0]), new Uint8Array([3, 121, 111, 117])]
+ * const frames = Effect.runSync(Stream.fromIterable(wire).pipe(framer.decode, Stream.runCollect))
+ * console.log(Chunk.toReadonlyArray(frames).map((frame) => new TextDecoder().decode(frame))) // ["hi", "you"]
+ * ```
+ *
  * @since 0.1.0
  * @category constructors
  */

@@ -139,6 +139,19 @@ export interface FramedOptions {
  * // connection.read.pipe(codec.decode): Stream<{ id: number; text: string }, ...>
  * ```
  *
+ * @example
+ * ```ts
+ * import { Effect, Schema, Stream } from "effect"
+ * import { Message } from "effect-net"
+ *
+ * const Order = Schema.Struct({ id: Schema.Number, items: Schema.Array(Schema.String) })
+ * const orders = Message.json(Order)
+ *
+ * // values -> framed wire bytes -> values again, checked by the schema
+ * const roundTrip = Stream.make({ id: 1, items: ["tea"] }).pipe(orders.encode, orders.decode, Stream.runCollect)
+ * console.log(Effect.runSync(roundTrip))
+ * ```
+ *
  * @since 0.2.0
  * @category constructors
  */

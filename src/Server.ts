@@ -158,6 +158,23 @@ export interface TlsServeOptions {
  * `EADDRINUSE`; a path longer than the OS allows is `ListenError`
  * `ENAMETOOLONG`.
  *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Address, Server } from "effect-net"
+ *
+ * // an echo server; closing the scope shuts it down gracefully
+ * const echo = Effect.gen(function*() {
+ *   const server = yield* Server.serve(
+ *     Address.tcp(0),
+ *     (connection) => connection.read.pipe(Stream.run(connection.sink)),
+ *     { idleTimeout: "30 seconds", maxConnections: 1000 }
+ *   )
+ *   yield* Effect.log(`listening on ${Address.format(server.address)}`)
+ *   return yield* Effect.never
+ * }).pipe(Effect.scoped)
+ * ```
+ *
  * @since 0.1.0
  * @category constructors
  */

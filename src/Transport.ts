@@ -232,6 +232,23 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Transport
   })
 
 /**
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Transport } from "effect-net"
+ *
+ * const program = Effect.gen(function*() {
+ *   const transport = yield* Transport.Transport
+ *   yield* transport.serve((connection) => connection.end)
+ *   const connection = yield* transport.connect
+ *   return connection.remoteAddress
+ * }).pipe(Effect.scoped)
+ *
+ * // the same program over TCP on a free port, or in memory
+ * const overTcp = Effect.provide(program, Transport.layerTcp({ port: 0 }))
+ * const inMemory = Effect.provide(program, Transport.layerMemory())
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */

@@ -17,6 +17,7 @@ import * as Path from "node:path"
 import * as Address from "../../src/Address.js"
 import * as Client from "../../src/Client.js"
 import type { Connection } from "../../src/Connection.js"
+import * as Framing from "../../src/Framing.js"
 import * as Server from "../../src/Server.js"
 import { peersDir, rawConnect, readAll, staleSocketFile, tempDir, timed } from "../peers/support.js"
 
@@ -166,6 +167,20 @@ describe("Server", () => {
     }).pipe(Effect.provide(layer))
   })
 
+
+  it.scopedLive("a peer dripping a frame past Framing.withFrameTimeout is logged at Info, not as a handler failure", () => {
+    const { layer, logs } = captureLogs()
+    const framer = Framing.withFrameTimeout(Framing.lengthPrefixed(), "100 millis")
+    return Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), (conn) => conn.read.pipe(framer.decode, Stream.run(conn.sink)))
+      const peer = yield* rawConnect(server.address)
+      peer.socket.write(Uint8Array.of(0, 0, 0, 9, 1)) // a frame of 9 bytes, 1 sent, then nothing
+      yield* peer.ended
+      const lines = logs.filter((log) => log.level !== "DEBUG")
+      expect(lines.map((log) => log.level)).toEqual(["INFO"])
+      expect(lines[0]!.message).toMatch(/^connection closed: FrameTimeoutError: /)
+    }).pipe(Effect.provide(layer))
+  })
 
   it.scopedLive("allowHalfOpen: false ends our side together with the peer's", () =>
     Effect.gen(function*() {

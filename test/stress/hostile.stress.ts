@@ -307,8 +307,8 @@ describe("stress: hostile peers (a well-behaved client echoes throughout)", () =
           }
           yield* summary("1-byte segments (measurement)", figures)
           expect(after.gcExposed).toBe(true)
-          // Tiny chunks (the receiver coalesces what arrives while it is busy), or this does not test what it says.
-          expect(chunks).toBeGreaterThan(pending / 32)
+          // Tiny chunks (<= 64 bytes on average: the kernel merges what arrives while the receiver is busy), or this does not test what it says.
+          expect(chunks).toBeGreaterThan(pending / 64)
           expect(perByte).toBeLessThan(2)
           return figures
         }), { frameBound: false }),

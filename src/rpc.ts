@@ -31,9 +31,17 @@ import { makeParser } from "./internal/framing/rpcParser.js"
  * @category errors
  */
 export class RpcDecodeError extends Data.TaggedError("RpcSerializationError")<{
-  /** always `"Decode"`: tells it apart from @effect/rpc's `BufferSizeExceeded` */
+  /**
+   * always `"Decode"`: tells it apart from @effect/rpc's `BufferSizeExceeded`
+   *
+   * @since 0.2.0
+   */
   readonly reason: "Decode"
-  /** what could not be decoded */
+  /**
+   * what could not be decoded
+   *
+   * @since 0.2.0
+   */
   readonly cause: Message.MessageDecodeError | Framing.FramingError
 }> {
   override get message(): string {

@@ -43,8 +43,10 @@ export type TypeId = typeof TypeId
  *
  * - `read`: the bytes from the peer. The socket is paused until the stream
  *   pulls; each pull hands over everything received so far as one chunk
- *   (reading ahead stops once 64 KiB wait unread, so a handler that does not
- *   read makes TCP push back on the sender). The stream ends on the peer's
+ *   (at most 320 KiB is read ahead: reading stops once 256 KiB wait unread,
+ *   the last kernel read being up to 64 KiB, and starts again when a pull
+ *   takes them, so a handler that does not read makes TCP push back on the
+ *   sender; over `Transport.memory`, 64 KiB). The stream ends on the peer's
  *   FIN; elements are Node `Buffer`s (which are `Uint8Array`s). There
  *   is one read cursor per connection: running `read` again continues where
  *   the previous run stopped, and bytes pulled by a run that was cut short
@@ -53,8 +55,9 @@ export type TypeId = typeof TypeId
  *   first when its buffer is full. Writes are sent in the order they run.
  *   After the socket closed it fails at once: with the error that closed it
  *   (`WriteError`, `IdleTimeoutError`) or `SocketClosedError`.
- * - `sink`: writes every element of a stream with the same backpressure; it
- *   does not half-close (follow it with `end`).
+ * - `sink`: writes every element of a stream with the same backpressure,
+ *   each Stream chunk as one batch (one `writev`, runs of pieces under 1 KiB
+ *   copied into one buffer); it does not half-close (follow it with `end`).
  * - `flush`: resolves once every byte accepted so far is in the kernel (Node
  *   holds none), so the bytes survive a close at once. It fails if they
  *   cannot get there: with the error that closed the socket, or

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Framing from "../../src/Framing.js"
@@ -504,9 +505,22 @@ describe("delimited: delimiters", () => {
       expect(yield* decode(Framing.lines(), ["\n\r\n\n"])).toEqual({ frames: ["", "", ""] })
     }))
 
+  it("onOversize skip: an oversized frame is dropped as it arrives, not held until its delimiter", () => {
+    const decoder = Framing.delimited({ delimiter: "--", maxFrameLength: 4, onOversize: "skip" }).decoder()
+    // white-box: what the decoder keeps is its queue; a peer's endless frame must not grow it
+    const held = () => (decoder as unknown as { readonly queue: { readonly length: number } }).queue.length
+    const out: Array<Uint8Array> = []
+    for (let i = 0; i < 100; i++) expect(decoder.push(bytes("x".repeat(1000), "-"), out)).toBeUndefined()
+    expect(held()).toBeLessThanOrEqual(1)
+    expect(decoder.push(bytes("-ok--"), out)).toBeUndefined()
+    expect(out.map(latin1)).toEqual(["ok"])
+  })
+
   it("an empty delimiter is refused", () => {
-    expect(() => Framing.delimited({ delimiter: "" })).toThrow()
-    expect(() => Framing.delimited({ delimiter: new Uint8Array(0) })).toThrow()
+    for (const delimiter of ["", new Uint8Array(0)]) {
+      expect(() => Framing.delimited({ delimiter })).toThrow(Cause.IllegalArgumentException)
+      expect(() => Framing.delimited({ delimiter })).toThrow(/^delimiter must not be empty$/)
+    }
   })
 
   it.effect("a string delimiter is UTF-8", () =>

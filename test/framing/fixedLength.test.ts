@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Framing from "../../src/Framing.js"
@@ -49,9 +50,10 @@ describe("fixedLength", () => {
     }))
 
   it("a size that is not a positive integer is refused", () => {
-    expect(() => Framing.fixedLength(0)).toThrow()
-    expect(() => Framing.fixedLength(-1)).toThrow()
-    expect(() => Framing.fixedLength(1.5)).toThrow()
+    for (const size of [0, -1, 1.5]) {
+      expect(() => Framing.fixedLength(size)).toThrow(Cause.IllegalArgumentException)
+      expect(() => Framing.fixedLength(size)).toThrow(new RegExp(`^size must be a positive integer no larger than \\d+, got ${size}$`))
+    }
   })
 
   it.effect("a frame inside one chunk is a view; a frame across chunks is an exactly-sized copy", () =>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import * as Framing from "../../src/Framing.js"
 import { bytes, cutAt, decode, decodeStream, encodeStream } from "../util/bytes.js"
@@ -40,6 +41,13 @@ describe("varint: frames", () => {
 })
 
 describe("varint: MalformedFrameError", () => {
+  it("encodeFrame takes a frame of exactly maxFrameLength bytes and refuses one more", () => {
+    const framer = Framing.varint({ maxFrameLength: 3 })
+    expect(framer.encodeFrame(bytes("abc"))).toEqual(Either.right(bytes([3], "abc")))
+    expect(framer.encodeFrame(bytes("abcd"))).toEqual(Either.left(new FrameTooLargeError({ length: 4, maxFrameLength: 3 })))
+  })
+
+
   it.effect("a varint longer than 10 bytes, known at the 10th byte while the stream is still open", () =>
     Effect.gen(function*() {
       const result = yield* decodeStream(
@@ -47,20 +55,20 @@ describe("varint: MalformedFrameError", () => {
         Stream.concat(Stream.fromIterable(cutAt(bytes("\x01a", continuation(10)), "bytewise")), Stream.never)
       )
       expect(result.frames).toEqual(["a"])
-      expect(result.error).toBeInstanceOf(MalformedFrameError)
+      expect(result.error).toEqual(new MalformedFrameError({ reason: "varint length longer than 10 bytes" }))
     }))
 
   it.effect("an 11-byte non-minimal varint is malformed too", () =>
     Effect.gen(function*() {
       const result = yield* decode(Framing.varint(), [bytes(continuation(10), [0])])
-      expect(result.error).toBeInstanceOf(MalformedFrameError)
+      expect(result.error).toEqual(new MalformedFrameError({ reason: "varint length longer than 10 bytes" }))
     }))
 
   it.effect("a 10th byte carrying bits above 2^64 is malformed", () =>
     Effect.gen(function*() {
       const result = yield* decode(Framing.varint(), [bytes(continuation(9), [0x02])])
       expect(result).toMatchObject({ frames: [] })
-      expect(result.error).toBeInstanceOf(MalformedFrameError)
+      expect(result.error).toEqual(new MalformedFrameError({ reason: "varint length overflows 64 bits" }))
     }))
 })
 

@@ -55,6 +55,8 @@ export const readAll = (conn: Connection): Effect.Effect<Buffer, ReadFailure> =>
 export interface RawPeer {
   readonly socket: Net.Socket
   readonly received: () => Buffer
+  /** The code of the socket's last error (`ECONNRESET`, `EPIPE`, …), if any. */
+  readonly error: () => string | undefined
   /** Resolves at EOF or close with everything received. */
   readonly ended: Effect.Effect<{ readonly data: Buffer; readonly error: string | undefined }>
 }
@@ -92,6 +94,7 @@ export const rawConnect = (
         resume(Effect.succeed({
           socket,
           received: () => Buffer.concat(chunks),
+          error: () => error,
           ended: Effect.async((k) => {
             const f = () => k(Effect.succeed({ data: Buffer.concat(chunks), error }))
             if (done) f()
@@ -139,3 +142,28 @@ export const timed = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Effect.map(Effect.all([Effect.sync(() => performance.now()), self, Effect.sync(() => performance.now())]), (
     [start, a, end]
   ) => [a, end - start] as const)
+
+/** The names of the process warnings emitted while the scope is open (a too-long timer is TimeoutOverflowWarning). */
+export const processWarnings = Effect.acquireRelease(
+  Effect.sync(() => {
+    const seen: Array<string> = []
+    const listener = (warning: Error) => seen.push(warning.name)
+    process.on("warning", listener)
+    return { listener, seen }
+  }),
+  ({ listener }) => Effect.sync(() => process.off("warning", listener))
+).pipe(Effect.map(({ seen }) => () => seen.slice()))
+
+/**
+ * Whether the other side's socket is gone, as its peer finds out: a FIN looks the same from a
+ * graceful end and a destroy, but a write to a destroyed socket is answered with RST. Writes a
+ * byte up to `tries` times, 20 ms apart, and returns the error code the peer got, if any.
+ */
+export const writeUntilReset = (peer: RawPeer, tries = 10) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < tries && peer.error() === undefined && !peer.socket.destroyed; i++) {
+      peer.socket.write("?")
+      yield* Effect.sleep("20 millis")
+    }
+    return peer.error()
+  })

@@ -307,7 +307,9 @@ describe.each(limitedCases.map((c) => [c.name, c] as const))("%s with maxFrameLe
 })
 
 // Garbage through framers with small limits, skipping, stripping and adjustments, where the
-// malformed and too-large paths are common.
+// too-large paths are common. These compare cut against one-chunk output only; MalformedFrameError
+// is rare here (negative adjustment, over-stripping) and a delimiter framer never decodes to it:
+// delimiterReference.test.ts checks lines/delimited against expected values.
 const strict: ReadonlyArray<readonly [string, Framing.Framer]> = [
   ["lengthPrefixed 1-byte field, max 4", Framing.lengthPrefixed({ lengthFieldLength: 1, maxFrameLength: 4 })],
   ["lengthPrefixed 1-byte field, max 4, skip", Framing.lengthPrefixed({ lengthFieldLength: 1, maxFrameLength: 4, onOversize: "skip" })],

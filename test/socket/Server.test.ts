@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
 import * as LogLevel from "effect/LogLevel"
 import * as Stream from "effect/Stream"
 import * as Esbuild from "esbuild"
@@ -17,8 +18,18 @@ import * as Path from "node:path"
 import * as Address from "../../src/Address.js"
 import * as Client from "../../src/Client.js"
 import type { Connection } from "../../src/Connection.js"
+import * as Framing from "../../src/Framing.js"
 import * as Server from "../../src/Server.js"
-import { peersDir, rawConnect, readAll, staleSocketFile, tempDir, timed } from "../peers/support.js"
+import {
+  peersDir,
+  processWarnings,
+  rawConnect,
+  readAll,
+  staleSocketFile,
+  tempDir,
+  timed,
+  writeUntilReset
+} from "../peers/support.js"
 
 // maxConnections, idle timeout, half-close and shutdown are held to the same behaviour over TCP, Unix and TLS
 // in behaviour.test.ts.
@@ -167,6 +178,20 @@ describe("Server", () => {
   })
 
 
+  it.scopedLive("a peer dripping a frame past Framing.withFrameTimeout is logged at Info, not as a handler failure", () => {
+    const { layer, logs } = captureLogs()
+    const framer = Framing.withFrameTimeout(Framing.lengthPrefixed(), "100 millis")
+    return Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), (conn) => conn.read.pipe(framer.decode, Stream.run(conn.sink)))
+      const peer = yield* rawConnect(server.address)
+      peer.socket.write(Uint8Array.of(0, 0, 0, 9, 1)) // a frame of 9 bytes, 1 sent, then nothing
+      yield* peer.ended
+      const lines = logs.filter((log) => log.level !== "DEBUG")
+      expect(lines.map((log) => log.level)).toEqual(["INFO"])
+      expect(lines[0]!.message).toMatch(/^connection closed: FrameTimeoutError: /)
+    }).pipe(Effect.provide(layer))
+  })
+
   it.scopedLive("allowHalfOpen: false ends our side together with the peer's", () =>
     Effect.gen(function*() {
       const seen = yield* Deferred.make<string>()
@@ -211,9 +236,23 @@ describe("Server", () => {
         // Was: socket.setTimeout(Infinity) threw RangeError in node's 'connection' listener.
         yield* Effect.sleep("150 millis")
         expect(yield* roundTrip(server.address, "still serving").pipe(Effect.timeout("2 seconds"))).toBe("still serving")
-        peer.socket.write("late but fine")
-        expect(peer.socket.destroyed).toBe(false)
+        // The server still holds the socket: no FIN, and writes are not answered with RST.
+        expect(yield* writeUntilReset(peer, 3)).toBeUndefined()
+        expect(Option.isNone(yield* Effect.timeoutOption(peer.ended, "50 millis"))).toBe(true)
       }
+    }))
+
+  it.scopedLive("closeTimeout: 30 days is \"wait for the peer\", not a timer that fires at once", () =>
+    Effect.gen(function*() {
+      const warnings = yield* processWarnings
+      // Returns without reading: the graceful close sends FIN, then waits (up to closeTimeout) for the peer's.
+      const server = yield* Server.serve(Address.tcp(0), () => Effect.void, { closeTimeout: Duration.days(30) })
+      const peer = yield* rawConnect(server.address)
+      expect((yield* peer.ended).error).toBeUndefined()
+      yield* Effect.sleep("100 millis")
+      // Unclamped, the delay overflows to 1 ms and the socket is destroyed: these writes would meet RST.
+      expect(yield* writeUntilReset(peer, 5)).toBeUndefined()
+      expect(warnings()).toEqual([])
     }))
 
   it.scopedLive("scope close is not held up by a handler that returned without reading (platform: hangs)", () =>

@@ -13,7 +13,7 @@ import * as Path from "node:path"
 import type { Connection } from "../../src/Connection.js"
 import * as Framing from "../../src/Framing.js"
 import * as Transport from "../../src/Transport.js"
-import { answerAfterTenBytes, readAll, tempDir } from "../peers/support.js"
+import { answerAfterTenBytes, processWarnings, readAll, tempDir } from "../peers/support.js"
 
 const framer = Framing.lengthPrefixed()
 const text = new TextEncoder()
@@ -180,25 +180,31 @@ describe("Transport", () => {
       expect(got.equals(payload)).toBe(true)
     }))
 
-  it.scopedLive("memory: infinite idleTimeout and closeTimeout set no timer (was: both fired after 1 ms)", () =>
-    Effect.gen(function*() {
-      const transport = yield* Transport.makeMemory({
-        idleTimeout: Duration.infinity,
-        closeTimeout: Duration.infinity,
-        shutdownGracePeriod: "10 millis"
-      })
-      yield* transport.serve((conn) => Effect.zipRight(Effect.sleep("300 millis"), conn.end))
-      const [read, ms] = yield* Effect.scoped(Effect.gen(function*() {
-        const conn = yield* transport.connect
-        const read = yield* Effect.timeoutOption(Effect.either(Stream.runDrain(conn.read)), "100 millis")
-        const closeStart = performance.now()
-        return [read, closeStart] as const
-      })).pipe(Effect.map(([read, closeStart]) => [read, performance.now() - closeStart] as const))
-      expect(Option.isNone(read)).toBe(true)
-      // The graceful close waited for the server's FIN (sent 300 ms after it accepted), not 1 ms.
-      expect(ms).toBeGreaterThanOrEqual(150)
-      expect(ms).toBeLessThan(2000)
-    }))
+  for (const [label, timeout] of [["infinite", Duration.infinity], ["30-day", Duration.days(30)]] as const) {
+    it.scopedLive(`memory: ${label} idleTimeout and closeTimeout are "never" (was: both fired after 1 ms)`, () =>
+      Effect.gen(function*() {
+        // Node keeps timer delays in 31 bits: 30 days unclamped is a 1 ms timer and a TimeoutOverflowWarning.
+        const warnings = yield* processWarnings
+        const transport = yield* Transport.makeMemory({
+          idleTimeout: timeout,
+          closeTimeout: timeout,
+          shutdownGracePeriod: "10 millis"
+        })
+        yield* transport.serve((conn) => Effect.zipRight(Effect.sleep("300 millis"), conn.end))
+        const [read, ms] = yield* Effect.scoped(Effect.gen(function*() {
+          const conn = yield* transport.connect
+          const read = yield* Effect.timeoutOption(Effect.either(Stream.runDrain(conn.read)), "100 millis")
+          const closeStart = performance.now()
+          return [read, closeStart] as const
+        })).pipe(Effect.map(([read, closeStart]) => [read, performance.now() - closeStart] as const))
+        // Neither idle timer fired: the read was still waiting.
+        expect(Option.isNone(read)).toBe(true)
+        // The graceful close waited for the server's FIN (sent 300 ms after it accepted), not 1 ms.
+        expect(ms).toBeGreaterThanOrEqual(150)
+        expect(ms).toBeLessThan(2000)
+        expect(warnings()).toEqual([])
+      }))
+  }
 
   it.scopedLive("allowHalfOpen: false behaves the same over TCP and memory: a write after the peer's FIN fails", () =>
     Effect.gen(function*() {

@@ -16,7 +16,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { Connection } from "../../src/Connection.js"
 import type { Server } from "../../src/Server.js"
-import { answerAfterTenBytes, mib, readAll, timed } from "../peers/support.js"
+import { answerAfterTenBytes, mib, readAll, timed, writeUntilReset } from "../peers/support.js"
 import { type TransportOptions, transports } from "./transports.js"
 
 const echoHandler = (conn: Connection) => conn.read.pipe(Stream.run(conn.sink))
@@ -71,6 +71,39 @@ describe.each(transports)("over $name", (t) => {
       expect(Option.isNone(yield* writer.poll)).toBe(true)
       expect(stalledAt).toBeLessThan(16 * mib)
       yield* Fiber.interrupt(writer)
+    }))
+
+  it.scopedLive("read-ahead stops at the high-water mark: a handler that read one chunk then stalls stops the writer", () =>
+    Effect.gen(function*() {
+      const firstRead = yield* Deferred.make<void>()
+      const { server } = yield* serve((conn) =>
+        Effect.zipRight(
+          conn.read.pipe(Stream.take(1), Stream.runDrain),
+          Effect.zipRight(Deferred.succeed(firstRead, undefined), Effect.never)
+        ), { shutdownGracePeriod: "50 millis" })
+      // The one pull resumed the socket; only the mark pauses it again. Without it, node reads all 64 MiB.
+      const peer = yield* t.rawConnect(server.address)
+      peer.socket.write("x")
+      yield* Deferred.await(firstRead)
+      const block = Buffer.alloc(mib)
+      const drained = Effect.async<boolean>((resume) => {
+        const onDrain = () => resume(Effect.succeed(true))
+        peer.socket.once("drain", onDrain)
+        const timer = setTimeout(() => resume(Effect.succeed(false)), 300)
+        return Effect.sync(() => {
+          clearTimeout(timer)
+          peer.socket.off("drain", onDrain)
+        })
+      })
+      let written = 0
+      while (written < 64 * mib) {
+        const accepted = peer.socket.write(block)
+        written += mib
+        if (!accepted && !(yield* drained)) break
+      }
+      const through = written - peer.socket.writableLength
+      console.log(`[pull] ${t.name}: one chunk read, then nothing: ${(through / mib).toFixed(1)} MiB of 64 MiB got through`)
+      expect(through).toBeLessThan(16 * mib)
     }))
 
   it.scopedLive("a blocked write resumes once the reader drains, and every byte arrives", () =>
@@ -219,16 +252,37 @@ describe.each(transports)("over $name", (t) => {
       expect(yield* Fiber.join(closing)).toBeLessThan(2500)
     }))
 
-  it.scopedLive("every accepted socket is destroyed at shutdown, handled or not", () =>
-    Effect.gen(function*() {
-      const { server, shutdown } = yield* startServer(() => Effect.never, { shutdownGracePeriod: "50 millis" })
+  it.scopedLive("every accepted socket is destroyed by shutdown or before, handled or not", () => {
+    const warnings: Array<string> = []
+    const logger = Logger.make(({ logLevel, message }) => {
+      if (logLevel.label === "WARN") warnings.push(Array.isArray(message) ? message.join(" ") : String(message))
+    })
+    return Effect.gen(function*() {
+      // 20 are handled by handlers that never finish; 10 more are accepted over maxConnections and never handled.
+      const allHandled = yield* Deferred.make<void>()
+      let handled = 0
+      const { server, shutdown } = yield* startServer(() =>
+        Effect.zipRight(
+          Effect.suspend(() => ++handled === 20 ? Deferred.succeed(allHandled, undefined) : Effect.void),
+          Effect.never
+        ), { shutdownGracePeriod: "50 millis", maxConnections: 20 })
       const peers = yield* Effect.forEach(Array.from({ length: 30 }), () => t.rawConnect(server.address), {
         concurrency: "unbounded"
       })
+      yield* Deferred.await(allHandled)
+      // Accepted, not merely connected: one still in the kernel's backlog is reset when the listener closes.
+      for (let i = 0; i < 200 && warnings.length < 10; i++) yield* Effect.sleep("10 millis")
       yield* shutdown
-      const ends = yield* Effect.forEach(peers, (peer) => peer.ended).pipe(Effect.timeout("2 seconds"))
-      expect(ends).toHaveLength(30)
-    }))
+      // Destroyed, not merely sent a FIN: each peer's writes meet RST.
+      const errors = yield* Effect.forEach(peers, (peer) =>
+        Effect.zipRight(peer.ended, writeUntilReset(peer)), { concurrency: "unbounded" }).pipe(
+          Effect.timeout("3 seconds")
+        )
+      expect(handled).toBe(20)
+      expect(warnings).toHaveLength(10)
+      expect(errors.filter((code) => code === "ECONNRESET" || code === "EPIPE")).toHaveLength(30)
+    }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+  })
 
   it.scopedLive("a handler's failure does not stop the server", () =>
     Effect.gen(function*() {

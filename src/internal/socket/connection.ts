@@ -1,4 +1,6 @@
 import * as Socket from "@effect/platform/Socket"
+import type * as Cause from "effect/Cause"
+import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -12,15 +14,61 @@ import type { Endpoint } from "./endpoint.js"
 
 const encoder = new TextEncoder()
 
+// A pull that failed with None (the peer's FIN) as a value, so the channel can end without a catch per pull.
+const orEnd = Option.match({
+  onNone: () => Effect.succeed(undefined),
+  onSome: (error: ReadFailure) => Effect.fail(error)
+})
+
+/**
+ * The endpoint's input as a stream, its channels built once per connection.
+ * A chunk already received is handed over inside the channel executor
+ * (`poll`), without an Effect step; only when nothing is buffered does it
+ * run `pull`, which waits. `Stream.repeatEffectChunkOption(pull)` would
+ * build its unfold step anew and run an Effect for every chunk.
+ */
+const readStream = (endpoint: Endpoint): Stream.Stream<Uint8Array, ReadFailure> => {
+  const again = () => loop
+  const emit = (chunk: Chunk.Chunk<Uint8Array> | undefined) =>
+    chunk === undefined ? Channel.void : Channel.flatMap(Channel.write(chunk), again)
+  const wait = Channel.flatMap(Channel.fromEffect(Effect.catchAll(endpoint.pull, orEnd)), emit)
+  const loop: Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, ReadFailure, unknown, unknown, unknown> = Channel
+    .suspend(() => {
+      const chunk = endpoint.poll()
+      return chunk === undefined ? wait : emit(chunk)
+    })
+  return Stream.fromChannel(loop)
+}
+
+/**
+ * Writes each Stream chunk as one batch (`offer`, inside the channel
+ * executor); an Effect runs only when there is something to wait for (room
+ * in the outgoing buffer) or a failure. `Sink.forEachChunk` would run one per chunk.
+ */
+const writeSink = (endpoint: Endpoint): Sink.Sink<void, Uint8Array, never, WriteFailure> => {
+  const again = () => loop
+  const loop: Channel.Channel<never, Chunk.Chunk<Uint8Array>, WriteFailure, never, void, unknown> = Channel
+    .readWithCause({
+      onInput: (chunk: Chunk.Chunk<Uint8Array>) =>
+        Channel.suspend(() => {
+          const rest = endpoint.offer(Chunk.toReadonlyArray(chunk))
+          return rest === undefined ? loop : Channel.flatMap(Channel.fromEffect(rest), again)
+        }),
+      onFailure: (cause: Cause.Cause<never>) => Channel.failCause(cause),
+      onDone: () => Channel.void
+    })
+  return Sink.fromChannel(loop)
+}
+
 /** @internal */
 export const fromEndpoint = (endpoint: Endpoint): Connection => ({
   [TypeId]: TypeId,
   localAddress: endpoint.localAddress,
   remoteAddress: endpoint.remoteAddress,
   tls: Option.fromNullable(endpoint.tls),
-  read: Stream.repeatEffectChunkOption(endpoint.pull),
+  read: readStream(endpoint),
   write: (data) => endpoint.write([typeof data === "string" ? encoder.encode(data) : data]),
-  sink: Sink.forEachChunk((chunk: Chunk.Chunk<Uint8Array>) => endpoint.write(Chunk.toReadonlyArray(chunk))),
+  sink: writeSink(endpoint),
   flush: endpoint.flush,
   end: endpoint.end
 })

@@ -24,8 +24,20 @@ export interface Endpoint {
   readonly tls?: TlsInfo | undefined
   /** Everything received so far as one chunk, waiting if nothing is; `None` after the peer's FIN. */
   readonly pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>>
+  /**
+   * What `pull` would hand over at once, taken as `pull` takes it; `undefined`
+   * when nothing is buffered (`pull` then waits or says why). The read stream
+   * polls first so that a chunk already received costs no Effect step.
+   */
+  readonly poll: () => Chunk.Chunk<Uint8Array> | undefined
   /** Resolves once the bytes are accepted, waiting while the outgoing buffer is over its mark. */
   readonly write: (data: ReadonlyArray<Uint8Array>) => Effect.Effect<void, WriteFailure>
+  /**
+   * `write`, done now: `undefined` once the bytes are accepted with room to
+   * spare, else what is left to run (the failure, or the wait for room).
+   * The sink offers each chunk so that a write costs no Effect step.
+   */
+  readonly offer: (data: ReadonlyArray<Uint8Array>) => Effect.Effect<void, WriteFailure> | undefined
   /** Resolves once every byte accepted so far is in the kernel (at once where there is no sender-side buffer). */
   readonly flush: Effect.Effect<void, WriteFailure>
   /** Half-close: no more writes, the peer reads EOF after every accepted byte; reading goes on. */
@@ -91,6 +103,16 @@ export const endpointOptions = (options: {
   closeTimeoutMillis: closeTimeoutMillis(options.closeTimeout),
   flushTimeoutMillis: flushTimeoutMillis(options.flushTimeout)
 })
+
+/**
+ * `Endpoint.write` from `Endpoint.offer`: the offer runs when the Effect does.
+ *
+ * @internal
+ */
+export const writeByOffer = (
+  offer: Endpoint["offer"]
+): Endpoint["write"] =>
+(data) => Effect.suspend(() => offer(data) ?? Effect.void)
 
 /**
  * Runs every waiter once; ones added while they run wait for the next wake.

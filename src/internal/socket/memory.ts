@@ -11,7 +11,7 @@ import type { Address } from "../../Address.js"
 import * as AddressM from "../../Address.js"
 import type { Rechunk } from "../../Transport.js"
 import type { Accept, Addresses, Endpoint, EndpointOptions } from "./endpoint.js"
-import { makeReads, wake } from "./endpoint.js"
+import { makeReads, wake, writeByOffer } from "./endpoint.js"
 import { Backlog } from "./backlog.js"
 import type { Cut } from "./rechunk.js"
 import { makeCut } from "./rechunk.js"
@@ -75,7 +75,8 @@ const makeEndpoint = (
     idleTimer.unref()
   }
 
-  const parkRead = reads.park(input.readers)
+  // Built once: a parked pull, woken, pulls again.
+  const parkThenPull = Effect.zipRight(reads.park(input.readers), Effect.suspend(() => pull))
 
   const endWrite = () => {
     reads.answered()
@@ -85,15 +86,19 @@ const makeEndpoint = (
     wake(output.readers)
   }
 
+  const poll = (): Chunk.Chunk<Uint8Array> | undefined => {
+    if (input.backlog.length === 0) return undefined
+    // Re-chunked pipes hand over one piece per pull: the consumer sees every cut.
+    const out = input.cut === undefined ? input.backlog.takeAll() : [input.backlog.shift()!]
+    if (input.backlog.bytes <= readHighWaterMark) wake(input.writers)
+    touch()
+    reads.pulled()
+    return Chunk.unsafeFromArray(out)
+  }
+
   const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>> = Effect.suspend(() => {
-    if (input.backlog.length > 0) {
-      // Re-chunked pipes hand over one piece per pull: the consumer sees every cut.
-      const out = input.cut === undefined ? input.backlog.takeAll() : [input.backlog.shift()!]
-      if (input.backlog.bytes <= readHighWaterMark) wake(input.writers)
-      touch()
-      reads.pulled()
-      return Effect.succeed(Chunk.unsafeFromArray(out))
-    }
+    const out = poll()
+    if (out !== undefined) return Effect.succeed(out)
     if (input.ended && !closed) {
       // Like node's allowHalfOpen: false, which ends the socket when its readable side ends.
       if (options.allowHalfOpen === false) endWrite()
@@ -101,7 +106,7 @@ const makeEndpoint = (
     }
     if (failure !== undefined) return Effect.fail(Option.some(failure))
     if (closed) return Effect.fail(Option.some(new SocketClosedError({ operation: "read" })))
-    return Effect.zipRight(parkRead, pull)
+    return parkThenPull
   })
 
   const awaitDrain = Effect.async<void, WriteFailure>((resume) => {
@@ -117,25 +122,24 @@ const makeEndpoint = (
     })
   })
 
-  const write = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, WriteFailure> =>
-    Effect.suspend(() => {
-      if (closed || writeEnded) {
-        return Effect.fail(failure ?? new SocketClosedError({ operation: "write", halfClosed: !closed }))
-      }
-      if (output.broken) return Effect.fail(new WriteError({ code: "EPIPE" }))
-      touch()
-      reads.answered()
-      if (output.discarding) return Effect.void
-      for (const bytes of data) {
-        if (bytes.byteLength === 0) continue
-        // Copy: the writer may reuse its buffer once the write resolved, as with a socket.
-        const copy = bytes.slice()
-        if (output.cut === undefined) output.backlog.push(copy)
-        else output.cut(copy, output.backlog)
-      }
-      wake(output.readers)
-      return output.backlog.bytes > readHighWaterMark ? awaitDrain : Effect.void
-    })
+  const offer = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, WriteFailure> | undefined => {
+    if (closed || writeEnded) {
+      return Effect.fail(failure ?? new SocketClosedError({ operation: "write", halfClosed: !closed }))
+    }
+    if (output.broken) return Effect.fail(new WriteError({ code: "EPIPE" }))
+    touch()
+    reads.answered()
+    if (output.discarding) return undefined
+    for (const bytes of data) {
+      if (bytes.byteLength === 0) continue
+      // Copy: the writer may reuse its buffer once the write resolved, as with a socket.
+      const copy = bytes.slice()
+      if (output.cut === undefined) output.backlog.push(copy)
+      else output.cut(copy, output.backlog)
+    }
+    wake(output.readers)
+    return output.backlog.bytes > readHighWaterMark ? awaitDrain : undefined
+  }
 
   /** Why a flush or an end fails now: our side closed, or the peer's (EPIPE, as `write` says then). */
   const sendFailure = (operation: "flush" | "end"): WriteFailure | undefined => {
@@ -187,7 +191,9 @@ const makeEndpoint = (
     localAddress: addresses.local,
     remoteAddress: addresses.remote,
     pull,
-    write,
+    poll,
+    write: writeByOffer(offer),
+    offer,
     flush,
     end,
     // Closing runs in finalizers; the graceful wait stays interruptible so a shutdown can cut it short.

@@ -1,8 +1,11 @@
 /**
  * `node:net` glue: a socket as an `Endpoint`. The socket starts paused and is
- * resumed by a pull that finds nothing buffered; it then reads ahead until
- * `readHighWaterMark` bytes wait unread and pauses again, so unread bytes stay
- * in the kernel and TCP pushes back on the sender.
+ * resumed by the first pull; it then reads ahead until `readAheadMark`
+ * bytes wait unread and pauses, so unread bytes stay in the kernel and TCP
+ * pushes back on the sender. The pull that takes them resumes it at once
+ * (the mark is the high one, an empty buffer the low one), so the next kernel
+ * read overlaps the owner's work on this one instead of waiting for the pull
+ * after it.
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -11,9 +14,10 @@ import * as Option from "effect/Option"
 import type * as Net from "node:net"
 import * as AddressM from "../../Address.js"
 import type { Addresses, Endpoint, EndpointOptions } from "./endpoint.js"
-import { makeReads, wake } from "./endpoint.js"
+import { makeReads, wake, writeByOffer } from "./endpoint.js"
 import { makeSending } from "./nodeSending.js"
-import { readHighWaterMark } from "./timeouts.js"
+import { writeBatch } from "./writeBatch.js"
+import { readAheadMark } from "./timeouts.js"
 import type { ReadFailure, WriteFailure } from "../../Connection.js"
 import { IdleTimeoutError, ReadError, SocketClosedError, WriteError } from "../../Connection.js"
 
@@ -80,7 +84,7 @@ export const makeEndpoint = (
       if (discarding) return
       chunks.push(data)
       buffered += data.byteLength
-      if (buffered >= readHighWaterMark) socket.pause()
+      if (buffered >= readAheadMark) socket.pause()
       wake(reads.parked)
     })
     socket.on("end", () => {
@@ -117,22 +121,29 @@ export const makeEndpoint = (
 
   const writeClosed = () => closed || socket.destroyed || socket.writableEnded || writeFailure !== undefined
 
-  const parkRead = reads.park(undefined, () => {
-    if (socket.isPaused()) socket.resume()
-  })
+  const resumeReading = () => {
+    if (!discarding && socket.isPaused()) socket.resume()
+  }
+  // Built once: a parked pull, woken, pulls again.
+  const parkThenPull = Effect.zipRight(reads.park(undefined, resumeReading), Effect.suspend(() => pull))
+
+  const poll = (): Chunk.Chunk<Uint8Array> | undefined => {
+    if (chunks.length === 0) return undefined
+    const out = Chunk.unsafeFromArray(chunks)
+    chunks = []
+    buffered = 0
+    reads.pulled()
+    resumeReading()
+    return out
+  }
 
   const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>> = Effect.suspend(() => {
-    if (chunks.length > 0) {
-      const out = Chunk.unsafeFromArray(chunks)
-      chunks = []
-      buffered = 0
-      reads.pulled()
-      return Effect.succeed(out)
-    }
+    const out = poll()
+    if (out !== undefined) return Effect.succeed(out)
     if (readEnded) return Effect.fail(Option.none())
     if (readFailure !== undefined) return Effect.fail(Option.some(readFailure))
     if (closed) return Effect.fail(Option.some(new SocketClosedError({ operation: "read" })))
-    return Effect.zipRight(parkRead, pull)
+    return parkThenPull
   })
 
   const awaitDrain = Effect.async<void, WriteFailure>((resume) => {
@@ -148,21 +159,17 @@ export const makeEndpoint = (
     })
   })
 
-  const write = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, WriteFailure> =>
-    Effect.suspend(() => {
-      if (writeClosed()) {
-        // Open but ended: our own `end` (or allowHalfOpen: false after the peer's FIN) closed the sending side.
-        const halfClosed = !closed && !socket.destroyed && socket.writableEnded
-        return Effect.fail(writeFailure ?? new SocketClosedError({ operation: "write", halfClosed }))
-      }
-      reads.answered()
-      let size = 0
-      for (const bytes of data) size += bytes.byteLength
-      const written = sending.accepted(size)
-      let accepted = true
-      for (let i = 0; i < data.length; i++) accepted = socket.write(data[i]!, i === data.length - 1 ? written : undefined)
-      return accepted ? Effect.void : awaitDrain
-    })
+  const offer = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, WriteFailure> | undefined => {
+    if (writeClosed()) {
+      // Open but ended: our own `end` (or allowHalfOpen: false after the peer's FIN) closed the sending side.
+      const halfClosed = !closed && !socket.destroyed && socket.writableEnded
+      return Effect.fail(writeFailure ?? new SocketClosedError({ operation: "write", halfClosed }))
+    }
+    reads.answered()
+    let size = 0
+    for (const bytes of data) size += bytes.byteLength
+    return writeBatch(socket, data, sending.accepted(size)) ? undefined : awaitDrain
+  }
 
   const end: Effect.Effect<void, WriteFailure> = Effect.suspend(() => {
     // Nothing more can be answered: the owner is done with what it read.
@@ -184,7 +191,9 @@ export const makeEndpoint = (
     localAddress: addresses.local,
     remoteAddress: addresses.remote,
     pull,
-    write,
+    poll,
+    write: writeByOffer(offer),
+    offer,
     flush: sending.flush,
     end,
     close: (graceful) => sending.close(graceful, discardInput),

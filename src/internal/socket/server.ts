@@ -35,10 +35,14 @@ const summary = (cause: Cause.Cause<unknown>): string => {
   return line.replace(/\s*\n\s*/g, " ")
 }
 
-const isIdleTimeoutOnly = (cause: Cause.Cause<unknown>) => {
+// A peer that went quiet (idleTimeout) or dripped a frame too slowly (Framing.withFrameTimeout) is
+// routine for a server, not a handler bug: Info, not Error. By tag, so socket code needs no framing.
+const isPeerTimeout = (error: unknown) =>
+  error instanceof IdleTimeoutError || hasProperty(error, "_tag") && error._tag === "FrameTimeoutError"
+
+const isPeerTimeoutOnly = (cause: Cause.Cause<unknown>) => {
   const failures = Chunk.toReadonlyArray(Cause.failures(cause))
-  return Cause.isFailure(cause) && !Cause.isDie(cause) && failures.length > 0 &&
-    failures.every((error) => error instanceof IdleTimeoutError)
+  return Cause.isFailure(cause) && !Cause.isDie(cause) && failures.length > 0 && failures.every(isPeerTimeout)
 }
 
 /**
@@ -84,7 +88,7 @@ export const serve = <A, E, R>(
           Cause.isInterruptedOnly(cause)
             ? Effect.void
             : Effect.zipRight(
-              isIdleTimeoutOnly(cause)
+              isPeerTimeoutOnly(cause)
                 ? Effect.logInfo(`connection closed: ${summary(cause)}`)
                 : Cause.isFailure(cause)
                 ? Effect.logError(`connection handler failed: ${summary(cause)}`)
@@ -126,10 +130,10 @@ export const serve = <A, E, R>(
         }
         // Finalizers are uninterruptible: the waits must opt back in for their timeouts to fire.
         yield* Effect.timeoutOption(Effect.interruptible(FiberSet.awaitEmpty(fibers)), gracePeriod)
+        // Every handler fiber is done after this (its scope closed its socket, its `ensuring` left
+        // `handlers`): `run` starts a fiber synchronously, so `ensuring` is in place before anything
+        // can interrupt it, and closing the FiberSet awaits the fibers it interrupts.
         yield* Scope.close(fibersScope, Exit.void)
-        // Sockets accepted whose fiber never started have no finalizer of their own.
-        for (const endpoint of handlers.keys()) endpoint.destroy()
-        handlers.clear()
         yield* Effect.timeoutOption(Effect.interruptible(listener.closed), "1 second")
       })
     )

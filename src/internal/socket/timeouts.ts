@@ -52,10 +52,19 @@ export const defaultHandshakeTimeout: Duration.DurationInput = "10 seconds"
 export const defaultShutdownGracePeriod: Duration.DurationInput = "5 seconds"
 
 /**
- * Bytes an endpoint reads ahead of its owner (and a memory pipe buffers)
- * before it stops taking more, so a handler that does not read makes the
- * sender wait.
+ * Bytes a memory pipe buffers before its writer waits, so a handler that
+ * does not read makes the sender wait.
  *
  * @internal
  */
 export const readHighWaterMark = 64 * 1024
+
+/**
+ * Bytes a `node:net` endpoint reads ahead of its owner before it pauses the
+ * socket (plus the one kernel read, at most 64 KiB, that crossed the mark).
+ * Several kernel reads, so that a consumer a little slower than the wire
+ * does not stop and restart the socket on every 64 KiB.
+ *
+ * @internal
+ */
+export const readAheadMark = 256 * 1024

@@ -502,7 +502,8 @@ export const utf8Rest: Field<string> = fields.utf8(undefined)
 /**
  * Fixed bytes, a magic number: decoding other bytes is `Literal`; encoding
  * takes the same bytes back (anything else is `OutOfRange`). The decoded
- * value is a view into the frame.
+ * value is a view into the frame. A value that is not an integer from 0 to
+ * 255 throws `IllegalArgumentException` here.
  *
  * ```text
  * literal([0x89, 0x50, 0x4e, 0x47])
@@ -515,7 +516,7 @@ export const utf8Rest: Field<string> = fields.utf8(undefined)
  * @category bytes
  */
 export const literal = (bytes: Uint8Array | ReadonlyArray<number>): Field<Uint8Array> =>
-  fields.literal(Uint8Array.from(bytes))
+  fields.literal(fields.byteArray("Bytes.literal", bytes))
 
 // -----------------------------------------------------------------------------
 // structs

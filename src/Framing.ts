@@ -341,10 +341,11 @@ export type DelimiterSearch = queue.DelimiterSearch
  *         for (;;) {
  *           if (size < 0) {
  *             const at = digits.next()
- *             // a ':' past the 8th byte is as late as none: the same error however the bytes were cut
- *             if (at < 0 || at > 8) {
- *               return queue.length > 8 ? new Framing.MalformedFrameError({ reason: "header too long" }) : undefined
+ *             // at most 8 header bytes before ':', whether ':' has arrived yet or not
+ *             if (at < 0 ? queue.length > 8 : at > 8) {
+ *               return new Framing.MalformedFrameError({ reason: "header too long" })
  *             }
+ *             if (at < 0) return undefined
  *             const text = new TextDecoder().decode(queue.take(at))
  *             if (!/^\d{1,7}$/.test(text)) return new Framing.MalformedFrameError({ reason: `bad length ${text}` })
  *             queue.skip(1)

@@ -43,16 +43,20 @@ export interface Codec<A, R = never> {
  */
 export class MessageDecodeError extends Data.TaggedError("MessageDecodeError")<{
   /**
-   * Which step failed: `"InvalidUtf8"` (a JSON frame that is not UTF-8),
-   * `"InvalidJson"`, `"InvalidMsgPack"`, or `"Schema"` (well-formed, but not
-   * what the schema accepts).
+   * Which step failed: `"InvalidUtf8"` (a JSON frame, or a MessagePack
+   * string, that is not UTF-8), `"InvalidJson"`, `"InvalidMsgPack"` (also
+   * the never-used byte 0xC1, an extension other than the timestamp, a
+   * `__proto__` map key), or `"Schema"` (well-formed, but not what the schema
+   * accepts, or nested deeper than the schema's parser can recurse: the cause
+   * is the `RangeError`).
    */
   readonly reason: "InvalidUtf8" | "InvalidJson" | "InvalidMsgPack" | "Schema"
   /** The frame's bytes, as the framer emitted them (framing header stripped). */
   readonly frame: Uint8Array
   /**
    * What failed: the `InvalidUtf8Error` (its `offset` is within `frame`), the
-   * exception `JSON.parse` or msgpackr threw, or Schema's `ParseError`.
+   * exception `JSON.parse` or msgpackr threw (or an `Error` saying what is not
+   * standard MessagePack), Schema's `ParseError`, or a `RangeError` (too deep).
    */
   readonly cause: InvalidUtf8Error | ParseResult.ParseError | unknown
 }> {
@@ -76,10 +80,17 @@ const describeDecode: Record<MessageDecodeError["reason"], string> = {
  */
 export class MessageEncodeError extends Data.TaggedError("MessageEncodeError")<{
   /**
-   * Which step failed: `"Schema"` (the schema rejected the value),
-   * `"InvalidJson"` (JSON cannot represent the encoded value: a cycle, a
-   * BigInt, or `undefined` / a function at the top), or `"InvalidMsgPack"`
-   * (msgpackr cannot: a cycle, a BigInt beyond 64 bits).
+   * Which step failed: `"Schema"` (the schema rejected the value, or it is
+   * nested deeper than the schema's encoder can recurse: the cause is the
+   * `RangeError`), `"InvalidJson"` (JSON cannot represent the encoded value
+   * so that it decodes back the same: a cycle, a BigInt, NaN or ±Infinity,
+   * a function or a symbol anywhere, `undefined` at the top or in an array),
+   * or `"InvalidMsgPack"` (standard MessagePack cannot: a cycle, a BigInt
+   * beyond 64 bits, a string or key with a lone surrogate, a function, a
+   * symbol, `undefined` at the top or in an array, a Map, a Set, a RegExp, a
+   * typed array other than `Uint8Array`, any other class instance, a
+   * `__proto__` key). In both formats an `undefined` object property is left
+   * out, as `Schema.optional` expects.
    */
   readonly reason: "Schema" | "InvalidJson" | "InvalidMsgPack"
   /** Schema's `ParseError`, or the exception the serializer threw. */
@@ -184,8 +195,15 @@ export const ndjson = <A, I, R>(schema: Schema.Schema<A, I, R>, options: NdjsonO
 
 /**
  * One MessagePack value per frame, in standard MessagePack (msgpackr without
- * its record extension, so any MessagePack peer can read it). `Uint8Array`
- * fields travel as `bin`.
+ * its record extension, so any MessagePack peer can read it). Values are
+ * what JSON has plus `Uint8Array` (as `bin`), `Date` (the timestamp
+ * extension, -1), BigInt (64-bit integers) and NaN / ±Infinity; maps decode
+ * as plain objects. Encoding refuses what would not decode back the same
+ * (see `MessageEncodeError`); `-0` is written as the integer 0, as in JSON.
+ * Decoding refuses what no standard encoder writes: the byte 0xC1, other
+ * extensions (msgpackr's private ones included), ill-formed UTF-8 in a
+ * string (`"InvalidUtf8"`, not U+FFFD) and a `__proto__` map key (msgpackr
+ * would rename it; JSON keeps it as an own property, as `JSON.parse` does).
  *
  * @since 0.2.0
  * @category constructors

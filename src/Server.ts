@@ -42,7 +42,7 @@ export interface Server {
  * | `allowHalfOpen` | `true` | after the peer's FIN the handler can still write; `false` ends our side too |
  * | `shutdownGracePeriod` | 5 seconds | on scope close, how long busy handlers may run before they are interrupted |
  * | `closeTimeout` | 500 millis | how long a graceful close waits for the peer, once our bytes are flushed, before destroying the socket |
- * | `flushTimeout` | 30 seconds | how long a graceful close's flush may see no byte leave Node's buffer before it destroys the socket and logs the count dropped |
+ * | `flushTimeout` | 30 seconds | how long a graceful close's flush may see no byte leave Node's buffer before it destroys the socket and logs the count dropped (the kernel takes bytes in ~1.4 MiB batches over TCP: a reader slower than ~47 KiB/s can be cut off at the default) |
  * | `noDelay` | `false` | disable Nagle's algorithm on accepted TCP sockets |
  * | `keepAlive` | `false` | TCP keep-alive on accepted sockets |
  * | `backlog` | Node's | the listen backlog |
@@ -64,10 +64,13 @@ export interface ServeOptions {
   /** How long a graceful close waits for the peer, once our bytes are flushed, before destroying the socket (default 500 millis; infinite: no bound). @since 0.1.0 */
   readonly closeTimeout?: Duration.DurationInput | undefined
   /**
-   * How long a graceful close waits for written bytes to reach the kernel while none leave Node's buffer (the peer
-   * stopped reading); then the socket is destroyed and the count of bytes dropped logged at Warning (default 30
-   * seconds; infinite: no bound). It measures no progress, not total time: a slow reader that keeps reading is
-   * waited for. No effect over the memory transport (nothing to flush).
+   * How long a graceful close waits for written bytes to reach the kernel while none leave Node's buffer; then
+   * the socket is destroyed and the count of bytes dropped logged at Warning (default 30 seconds; infinite: no
+   * bound). It measures no progress, not total time, but progress as Node sees it: the kernel takes bytes in
+   * batches (a third of its TCP send buffer, ~1.4 MiB on Linux with default settings; ~190 KiB on a Unix
+   * socket), so a reader that keeps reading is waited for only if it reads a batch within the bound. At the
+   * default that is ~47 KiB/s over TCP and ~6 KiB/s over Unix (measured on Linux loopback); raise it, or make it
+   * infinite, for slower readers. No effect over the memory transport (nothing to flush).
    *
    * @since 0.2.0
    */
@@ -243,7 +246,10 @@ export const layerSocketServer = (
 /**
  * Listening failed: `EADDRINUSE`, `EACCES`, `ENAMETOOLONG` for a Unix path
  * longer than the OS allows, `ERR_SOCKET_BAD_PORT` / `ERR_INVALID_ARG_VALUE`
- * for an address that cannot be bound (`reason` says why).
+ * for an address that cannot be bound (`reason` says why), or Node's code
+ * for TLS options it refuses (`ERR_OSSL_…` for a key that is not one or does
+ * not match its certificate, `ERR_OUT_OF_RANGE` for an ALPN name over 255
+ * bytes), with its message in `reason`.
  *
  * @since 0.1.0
  * @category errors

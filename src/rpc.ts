@@ -13,10 +13,41 @@
  * @since 0.2.0
  */
 import * as RpcSerialization from "@effect/rpc/RpcSerialization"
+import * as Data from "effect/Data"
 import * as Layer from "effect/Layer"
 import * as Framing from "./Framing.js"
+import type * as Message from "./Message.js"
 import { jsonFormat, msgpackFormat } from "./internal/framing/message.js"
 import { makeParser } from "./internal/framing/rpcParser.js"
+
+/**
+ * An incoming frame that cannot be decoded: the `Message.MessageDecodeError`
+ * or the framer's error is its `cause`. Its tag is @effect/rpc's
+ * `"RpcSerializationError"`, the one error on which @effect/rpc's server
+ * closes the connection (with `reason: "Decode"`, where @effect/rpc's own
+ * error says `"BufferSizeExceeded"`).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class RpcDecodeError extends Data.TaggedError("RpcSerializationError")<{
+  /**
+   * always `"Decode"`: tells it apart from @effect/rpc's `BufferSizeExceeded`
+   *
+   * @since 0.2.0
+   */
+  readonly reason: "Decode"
+  /**
+   * what could not be decoded
+   *
+   * @since 0.2.0
+   */
+  readonly cause: Message.MessageDecodeError | Framing.FramingError
+}> {
+  override get message(): string {
+    return `RPC input cannot be decoded: ${this.cause.message}`
+  }
+}
 
 /**
  * @since 0.2.0
@@ -39,12 +70,19 @@ export interface SerializationOptions {
  * `application/x-effect-net-json` and `application/x-effect-net-msgpack`:
  * the body is framed, so it is not plain JSON or MessagePack.
  *
- * Errors thrown to @effect/rpc: a frame that is not UTF-8, JSON or
- * MessagePack is a `Message.MessageDecodeError`; an incoming frame over the
- * framer's `maxFrameLength` is @effect/rpc's `RpcSerializationError`
- * (`BufferSizeExceeded`), on which its server closes the connection; other
- * framing errors as the framer reports them. Messages decoded before an error
- * are delivered first; after it the connection's input is not read any more.
+ * Decoding errors are thrown to @effect/rpc once, and its server closes the
+ * connection on each of them (it closes only on an error tagged
+ * `"RpcSerializationError"`; anything else it would answer with a Defect
+ * response and keep reading): an incoming frame over the framer's
+ * `maxFrameLength` is @effect/rpc's own `RpcSerializationError`
+ * (`BufferSizeExceeded`); a frame that is not UTF-8, JSON or MessagePack, or
+ * any other framing error, is an `RpcDecodeError` carrying it. Input after
+ * the error is dropped. Messages decoded before the error in the same socket
+ * chunk are returned first and answered; a `Parser` can either return them
+ * or throw, so the error is thrown, and the connection closed, when the next
+ * chunk arrives (or when the peer closes). On the client side @effect/rpc
+ * reports the error as an `RpcClientError` ("Protocol").
+ *
  * Encoding throws `Message.MessageEncodeError` or the framer's
  * `FrameTooLargeError`.
  *

@@ -204,6 +204,12 @@ describe("Bytes", () => {
       expect(() => Bytes.struct({ ["__proto__"]: Bytes.u8 })).toThrow(/__proto__/)
     })
 
+    it("a literal of values that are not bytes (Uint8Array.from would wrap them)", () => {
+      expect(() => Bytes.literal([256, -1])).toThrow(IllegalArgumentException)
+      expect(() => Bytes.literal([1.5])).toThrow(/Bytes.literal: 1.5 at index 0 is not a byte/)
+      expect(() => Bytes.literal([0, 255])).not.toThrow()
+    })
+
     it("a negative or fractional length", () => {
       expect(() => Bytes.bytes(-1)).toThrow(IllegalArgumentException)
       expect(() => Bytes.utf8(1.5)).toThrow(IllegalArgumentException)

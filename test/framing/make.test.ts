@@ -23,10 +23,11 @@ const netstrings = Framing.make<Uint8Array, Framing.FramingError>({
         for (;;) {
           if (size < 0) {
             const at = digits.next()
-            // a ':' past the 8th byte is as late as none: the same error however the bytes were cut
-          if (at < 0 || at > 8) {
-              return queue.length > 8 ? new Framing.MalformedFrameError({ reason: "header too long" }) : undefined
+            // at most 8 header bytes before ':', whether ':' has arrived yet or not
+            if (at < 0 ? queue.length > 8 : at > 8) {
+              return new Framing.MalformedFrameError({ reason: "header too long" })
             }
+            if (at < 0) return undefined
             const text = new TextDecoder().decode(queue.take(at))
             if (!/^\d{1,7}$/.test(text)) return new Framing.MalformedFrameError({ reason: `bad length ${text}` })
             queue.skip(1)
@@ -69,6 +70,17 @@ describe("Framing.make: the netstrings example", () => {
     Effect.gen(function*() {
       expect(yield* decode(netstrings, ["5:hel", "lo,0:,", "3", ":abc,"])).toEqual({ frames: ["hello", "", "abc"] })
       expect(yield* encodeStream(netstrings, ["hi", ""])).toMatchObject({ wire: "2:hi,0:," })
+    }))
+
+  it.effect("a 9-byte header is 'header too long' however it is cut (garbageIsTyped seed -1525809994)", () =>
+    Effect.gen(function*() {
+      const bytes = Uint8Array.of(...new Array<number>(9).fill(0x30), 0x3a)
+      for (const cuts of [[], "bytewise", [5]] as const) {
+        const got = yield* decode(netstrings, Testing.cutAt(bytes, cuts))
+        expect(got).toMatchObject({ frames: [], error: { _tag: "MalformedFrameError", reason: "header too long" } })
+      }
+      const check = Testing.garbageIsTyped(netstrings)
+      check.predicate([{ bytes: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 58), cuts: "bytewise" }])
     }))
 
   const chunking = Testing.chunkingInvariant(netstrings, frames)

@@ -70,20 +70,32 @@ describe("effect-net/rpc parser", () => {
     expect(Array.from(bytes)).toEqual([...int32(10), ...utf8("{\"a\":\"é\"}")])
   })
 
-  it("an invalid message: the ones before it are returned, the next call throws, and so do all later ones", () => {
+  it("an invalid message: the ones before it are returned, the next call throws RpcDecodeError once, later input is dropped", () => {
     const parser = NetRpc.make({ format: "json" }).unsafeMake()
     const frame = (text: string) => concat([int32(utf8(text).length), utf8(text)])
     const chunk = concat([frame("{\"n\":1}"), frame("{\"n\":2}"), frame("{nope"), frame("{\"n\":3}")])
     expect(parser.decode(chunk)).toEqual([{ n: 1 }, { n: 2 }])
-    expect(() => parser.decode(frame("{\"n\":4}"))).toThrow(Message.MessageDecodeError)
-    expect(() => parser.decode(frame("{\"n\":5}"))).toThrow(/is not valid JSON/)
+    const error = thrown(() => parser.decode(frame("{\"n\":4}")))
+    expect(error).toBeInstanceOf(NetRpc.RpcDecodeError)
+    // the tag @effect/rpc's server closes a connection on
+    expect(error).toMatchObject({ _tag: "RpcSerializationError", reason: "Decode" })
+    expect((error as NetRpc.RpcDecodeError).cause).toBeInstanceOf(Message.MessageDecodeError)
+    expect((error as Error).message).toMatch(/is not valid JSON/)
+    expect(parser.decode(frame("{\"n\":5}"))).toEqual([])
+  })
+
+  it("a framing error other than an oversized frame is an RpcDecodeError carrying it", () => {
+    const parser = NetRpc.make({ format: "json", framer: varint(1024) }).unsafeMake()
+    const error = thrown(() => parser.decode(new Uint8Array(11).fill(0xff)))
+    expect(error).toMatchObject({ _tag: "RpcSerializationError", reason: "Decode" })
+    expect((error as NetRpc.RpcDecodeError).cause).toBeInstanceOf(Framing.MalformedFrameError)
   })
 
   it("an invalid first message throws at once (InvalidUtf8 and InvalidMsgPack)", () => {
     const json = NetRpc.make({ format: "json" }).unsafeMake()
     expect(() => json.decode(concat([int32(1), Uint8Array.of(0xff)]))).toThrow(/is not valid UTF-8/)
     const msgpack = NetRpc.make({ format: "msgpack" }).unsafeMake()
-    expect(() => msgpack.decode(concat([int32(2), Uint8Array.of(0x92, 0x01)]))).toThrow(/is not valid MessagePack/)
+    expect(() => msgpack.decode(concat([int32(2), Uint8Array.of(0x92, 0x01)]))).toThrow(NetRpc.RpcDecodeError)
   })
 
   it("an oversized message fails on its header, as @effect/rpc's RpcSerializationError (its server then closes)", () => {
@@ -201,4 +213,83 @@ describe("@effect/rpc over effect-net, every byte in its own TCP segment", () =>
       expect(reply).not.toBe(text)
       expect(reply).toContain("\uFFFD")
     }), 30_000)
+})
+
+// ---- a bad frame from a raw TCP peer: the server closes the connection instead of answering every later chunk
+
+/** What a raw peer got back after writing `chunks` (a pause between them): bytes, and whether the server ended. */
+const rawPeer = (port: number, chunks: ReadonlyArray<Uint8Array>) =>
+  Effect.async<{ readonly received: Buffer; readonly ended: boolean }>((resume) => {
+    const socket = Net.connect({ port, host: "127.0.0.1" })
+    const received: Array<Buffer> = []
+    let done = false
+    const finish = (ended: boolean) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      socket.destroy()
+      resume(Effect.succeed({ received: Buffer.concat(received), ended }))
+    }
+    const timer = setTimeout(() => finish(false), 3000)
+    socket.on("data", (data) => received.push(data))
+    socket.on("end", () => finish(true))
+    socket.on("error", () => finish(true))
+    socket.on("connect", async () => {
+      for (const chunk of chunks) {
+        if (done) return
+        socket.write(chunk)
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    })
+  })
+
+const frames = (received: Buffer): Array<string> => {
+  const out: Array<string> = []
+  for (let at = 0; at + 4 <= received.length; at += 4 + received.readUInt32BE(at)) {
+    out.push(received.subarray(at + 4, at + 4 + received.readUInt32BE(at)).toString())
+  }
+  return out
+}
+
+const echoServerPort = Effect.gen(function*() {
+  const server = yield* Layer.build(
+    RpcServer.layer(Api).pipe(
+      Layer.provide(Api.toLayer({ Echo: ({ text }) => Effect.succeed(text) })),
+      Layer.provide(RpcServer.layerProtocolSocketServer),
+      Layer.provideMerge(Server.layerSocketServer(Address.tcp(0), { shutdownGracePeriod: "200 millis" })),
+      Layer.provide(NetRpc.layerSerialization({ format: "json" }))
+    )
+  )
+  return ((yield* SocketServer.SocketServer.pipe(Effect.provide(server))).address as Address.TcpAddress).port
+})
+
+const jsonFrame = (text: string) => concat([int32(utf8(text).length), utf8(text)])
+const echo = (id: string) => jsonFrame(JSON.stringify({ _tag: "Request", id, tag: "Echo", payload: { text: id }, headers: [] }))
+
+describe("@effect/rpc over effect-net: a peer that sends a bad frame", () => {
+  it.scopedLive("is disconnected, with no Defect response, however many chunks follow", () =>
+    Effect.gen(function*() {
+      const port = yield* echoServerPort
+      const got = yield* rawPeer(port, [jsonFrame("{nope"), utf8("A"), utf8("B"), utf8("C")])
+      expect(got.ended).toBe(true)
+      expect(frames(got.received)).toEqual([])
+    }), 20_000)
+
+  it.scopedLive("valid requests before it in the same chunk are answered, then the connection ends on the next chunk", () =>
+    Effect.gen(function*() {
+      const port = yield* echoServerPort
+      const got = yield* rawPeer(port, [concat([echo("1"), echo("2"), jsonFrame("{nope")]), utf8("A")])
+      expect(got.ended).toBe(true)
+      const answers = frames(got.received).map((text) => JSON.parse(text) as { _tag: string; requestId: string })
+      expect(answers.filter((a) => a._tag === "Exit").map((a) => a.requestId).sort()).toEqual(["1", "2"])
+      expect(answers.filter((a) => a._tag === "Defect")).toEqual([])
+    }), 20_000)
+
+  it.scopedLive("an oversized header: disconnected too", () =>
+    Effect.gen(function*() {
+      const port = yield* echoServerPort
+      const got = yield* rawPeer(port, [int32(Framing.defaultMaxFrameLength + 1), utf8("A")])
+      expect(got.ended).toBe(true)
+      expect(frames(got.received)).toEqual([])
+    }), 20_000)
 })

@@ -134,6 +134,22 @@ const sameBytes = (a: Uint8Array, b: Uint8Array, at: number): boolean => {
 }
 
 /** @internal */
+/**
+ * `bytes` as a `Uint8Array`, refusing what `Uint8Array.from` would silently
+ * wrap or truncate (256, -1, 1.5).
+ *
+ * @internal
+ */
+export const byteArray = (what: string, bytes: Uint8Array | ReadonlyArray<number>): Uint8Array => {
+  if (bytes instanceof Uint8Array) return Uint8Array.from(bytes)
+  bytes.forEach((byte, i) => {
+    if (!Number.isInteger(byte) || byte < 0 || byte > 255) {
+      throw new IllegalArgumentException(`${what}: ${byte} at index ${i} is not a byte (an integer from 0 to 255)`)
+    }
+  })
+  return Uint8Array.from(bytes)
+}
+
 export const literal = (expected: Uint8Array): Leaf<Uint8Array> => {
   const kind = `literal(${hex(expected)})`
   const size = expected.length

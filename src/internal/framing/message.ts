@@ -2,12 +2,15 @@ import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import type * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { Packr, Unpackr } from "msgpackr"
 import type { Framer } from "../../Framing.js"
 import { type Codec, MessageDecodeError, MessageEncodeError } from "../../Message.js"
+import { checkMsgPack, unpackable } from "./msgpackCheck.js"
+import { InvalidUtf8Error } from "../../Utf8.js"
 import { Utf8FrameDecoder } from "./utf8.js"
 
 /**
@@ -25,6 +28,23 @@ const utf8 = new Utf8FrameDecoder()
 const text: Array<string> = []
 const textEncoder = new TextEncoder()
 
+/**
+ * `JSON.stringify` writes NaN and ±Infinity as `null`, and `undefined`, a
+ * function or a symbol as `null` in an array: values that would come back
+ * different are refused instead. An `undefined` property is still omitted
+ * (`Schema.optional` relies on it); a function or symbol property is refused.
+ */
+function refuseLossy(this: unknown, _key: string, value: unknown): unknown {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new TypeError(`JSON cannot represent the number ${value}`)
+  } else if (typeof value === "function" || typeof value === "symbol") {
+    throw new TypeError(`JSON cannot represent a ${typeof value}`)
+  } else if (value === undefined && Array.isArray(this)) {
+    throw new TypeError("JSON cannot represent undefined in an array")
+  }
+  return value
+}
+
 /** @internal */
 export const jsonFormat: Format<unknown> = {
   read(frame) {
@@ -39,7 +59,7 @@ export const jsonFormat: Format<unknown> = {
   write(value) {
     let written: string | undefined
     try {
-      written = JSON.stringify(value)
+      written = JSON.stringify(value, refuseLossy)
     } catch (cause) {
       return new MessageEncodeError({ reason: "InvalidJson", cause })
     }
@@ -51,13 +71,20 @@ export const jsonFormat: Format<unknown> = {
   }
 }
 
-// Standard MessagePack: msgpackr's record extension is off so any peer can read what we write.
-const packr = new Packr({ useRecords: false })
+// Standard MessagePack: msgpackr's record extension is off so any peer can read what we write;
+// `undefined` properties are left out (as JSON does) instead of written as msgpackr's private extension.
+const packr = new Packr({ useRecords: false, skipValues: [undefined] } as ConstructorParameters<typeof Packr>[0])
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true })
 
 /** @internal */
 export const msgpackFormat: Format<unknown> = {
   read(frame) {
+    const problem = checkMsgPack(frame)
+    if (problem !== undefined) {
+      return problem._tag === "InvalidUtf8"
+        ? new MessageDecodeError({ reason: "InvalidUtf8", frame, cause: new InvalidUtf8Error({ offset: problem.offset }) })
+        : new MessageDecodeError({ reason: "InvalidMsgPack", frame, cause: new Error(problem.message) })
+    }
     try {
       // msgpackr caches a `dataView` property on the array it reads: give it a view of its own, not the frame
       return unpackr.unpack(new Uint8Array(frame.buffer, frame.byteOffset, frame.length))
@@ -67,6 +94,10 @@ export const msgpackFormat: Format<unknown> = {
   },
   write(value) {
     try {
+      const problem = unpackable(value)
+      if (problem !== undefined) {
+        return new MessageEncodeError({ reason: "InvalidMsgPack", cause: new TypeError(`MessagePack cannot represent ${problem}`) })
+      }
       return packr.pack(value)
     } catch (cause) {
       return new MessageEncodeError({ reason: "InvalidMsgPack", cause })
@@ -98,6 +129,18 @@ const encodeSchemaError = (issue: ParseResult.ParseIssue) =>
   new MessageEncodeError({ reason: "Schema", cause: new ParseResult.ParseError({ issue }) })
 
 /**
+ * A schema walking a value nested deeper than the stack allows overflows it
+ * (Schema's parsers recurse): that is the input's fault, so a typed error.
+ * Anything else a schema throws is a bug in it, and stays a defect.
+ */
+const isOverflow = (cause: unknown): cause is RangeError => cause instanceof RangeError
+
+const overflowed = (cause: unknown): RangeError => {
+  if (isOverflow(cause)) return cause
+  throw cause
+}
+
+/**
  * A codec is a framer plus a step per frame (decode) or per value (encode).
  *
  * @internal
@@ -117,9 +160,20 @@ export const make = <A, I, R>(
     if (skipEmpty && frame.length === 0) return undefined
     const value = format.read(frame)
     if (value instanceof MessageDecodeError) return Either.left(value)
-    const parsed = parse(value)
+    let parsed: ReturnType<typeof parse>
+    try {
+      parsed = parse(value)
+    } catch (cause) {
+      return Either.left(new MessageDecodeError({ reason: "Schema", frame, cause: overflowed(cause) }))
+    }
     const done = ran(parsed)
-    if (done === undefined) return Effect.mapError(parsed, (issue) => decodeSchemaError(frame, issue))
+    if (done === undefined) {
+      return Effect.mapError(parsed, (issue) => decodeSchemaError(frame, issue)).pipe(
+        Effect.catchSomeDefect((cause) =>
+          isOverflow(cause) ? Option.some(Effect.fail(new MessageDecodeError({ reason: "Schema", frame, cause }))) : Option.none()
+        )
+      )
+    }
     return Either.isRight(done) ? done as Either.Either<A, never> : Either.left(decodeSchemaError(frame, done.left))
   }
 
@@ -129,9 +183,23 @@ export const make = <A, I, R>(
     MessageEncodeError,
     R
   > => {
-    const encoded = unparse(message)
+    let encoded: ReturnType<typeof unparse>
+    try {
+      encoded = unparse(message)
+    } catch (cause) {
+      return Either.left(new MessageEncodeError({ reason: "Schema", cause: overflowed(cause) }))
+    }
     const done = ran(encoded)
-    if (done === undefined) return Effect.flatMap(Effect.mapError(encoded, encodeSchemaError), write)
+    if (done === undefined) {
+      return Effect.flatMap(
+        Effect.mapError(encoded, encodeSchemaError).pipe(
+          Effect.catchSomeDefect((cause) =>
+            isOverflow(cause) ? Option.some(Effect.fail(new MessageEncodeError({ reason: "Schema", cause }))) : Option.none()
+          )
+        ),
+        write
+      )
+    }
     return Either.isRight(done) ? write(done.right) : Either.left(encodeSchemaError(done.left))
   }
   const write = (value: I): Either.Either<Uint8Array, MessageEncodeError> => {

@@ -2,6 +2,7 @@ import * as RpcSerialization from "@effect/rpc/RpcSerialization"
 import * as Either from "effect/Either"
 import type { Framer, FramingError } from "../../Framing.js"
 import { MessageDecodeError, MessageEncodeError } from "../../Message.js"
+import { RpcDecodeError } from "../../rpc.js"
 import type { Format } from "./message.js"
 
 const textEncoder = new TextEncoder()
@@ -12,8 +13,9 @@ const textEncoder = new TextEncoder()
  * between calls, so a character or a header split across chunks comes out
  * whole. A `Parser` reports errors only by throwing, which would lose the
  * messages decoded before the error in the same call: those are returned,
- * and the error is thrown by the next call. After an error the stream cannot
- * be trusted, so every later call throws it again.
+ * and the error is thrown by the next call. It is thrown once, tagged so
+ * that @effect/rpc's server closes the connection on it; after it the
+ * stream cannot be trusted, so later input is dropped.
  *
  * @internal
  */
@@ -21,22 +23,23 @@ export const makeParser = (format: Format<unknown>, framer: Framer): RpcSerializ
   const decoder = framer.decoder()
   const frames: Array<Uint8Array> = []
   let failure: unknown = undefined
+  let thrown = false
   return {
     decode(data) {
-      if (failure !== undefined) throw failure
+      if (failure !== undefined) return raise()
       const error = decoder.push(typeof data === "string" ? textEncoder.encode(data) : data, frames)
       const messages: Array<unknown> = []
       for (let i = 0; i < frames.length; i++) {
         const value = format.read(frames[i]!)
         if (value instanceof MessageDecodeError) {
-          failure = value
+          failure = new RpcDecodeError({ reason: "Decode", cause: value })
           break
         }
         messages.push(value)
       }
       frames.length = 0
       if (error !== undefined && failure === undefined) failure = toRpcError(error)
-      if (failure !== undefined && messages.length === 0) throw failure
+      if (failure !== undefined && messages.length === 0) return raise()
       return messages
     },
     encode(message) {
@@ -47,10 +50,16 @@ export const makeParser = (format: Format<unknown>, framer: Framer): RpcSerializ
       return framed.right
     }
   }
+
+  function raise(): Array<unknown> {
+    if (thrown) return []
+    thrown = true
+    throw failure
+  }
 }
 
-// @effect/rpc's server closes a connection on its own `RpcSerializationError` (and only on it):
-// an oversized incoming frame is that case, so it is reported in @effect/rpc's terms.
+// @effect/rpc's server closes a connection on an error tagged "RpcSerializationError" (and only
+// on one): an oversized incoming frame is its own `BufferSizeExceeded`, anything else an `RpcDecodeError`.
 const toRpcError = (error: FramingError): unknown =>
   error._tag === "FrameTooLargeError"
     ? new RpcSerialization.RpcSerializationError({
@@ -58,4 +67,4 @@ const toRpcError = (error: FramingError): unknown =>
       maxBufferSize: error.maxFrameLength,
       bufferSize: error.length
     })
-    : error
+    : new RpcDecodeError({ reason: "Decode", cause: error })

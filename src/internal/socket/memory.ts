@@ -141,8 +141,21 @@ const makeEndpoint = (
     return output.backlog.bytes > readHighWaterMark ? awaitDrain : undefined
   }
 
+  /** Why a flush or an end fails now: our side closed, or the peer's (EPIPE, as `write` says then). */
+  const sendFailure = (operation: "flush" | "end"): WriteFailure | undefined => {
+    if (closed) return failure ?? new SocketClosedError({ operation })
+    return output.broken ? new WriteError({ code: "EPIPE" }) : undefined
+  }
+
+  // Nothing to wait for: a write copies straight into the peer's pipe, which plays the kernel's buffer.
+  const flush: Effect.Effect<void, WriteFailure> = Effect.suspend(() => {
+    const failed = sendFailure("flush")
+    return failed === undefined ? Effect.void : Effect.fail(failed)
+  })
+
   const end: Effect.Effect<void, WriteFailure> = Effect.suspend(() => {
-    if (closed) return Effect.fail(failure ?? new SocketClosedError({ operation: "end" }))
+    const failed = sendFailure("end")
+    if (failed !== undefined) return Effect.fail(failed)
     endWrite()
     return Effect.void
   })
@@ -181,8 +194,7 @@ const makeEndpoint = (
     poll,
     write: writeByOffer(offer),
     offer,
-    // Nothing to wait for: a write copies straight into the peer's pipe, which plays the kernel's buffer.
-    flush: Effect.void,
+    flush,
     end,
     // Closing runs in finalizers; the graceful wait stays interruptible so a shutdown can cut it short.
     close: (graceful) => graceful ? Effect.interruptible(gracefulClose) : Effect.sync(destroy),

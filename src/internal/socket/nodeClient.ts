@@ -27,6 +27,10 @@ const open = (address: Address, options: ConnectOptions, timeoutMillis: number |
           : { host: address.hostname, port: address.port, ...tcp }
       )
       : tls.connect(address, options.tls, tcp)
+    if (tls.isBadOptions(socket)) {
+      const { cause, code, reason } = socket
+      return resume(Effect.fail(new ConnectError({ address, code, reason, cause })))
+    }
     // Nothing is read until the connection's stream pulls.
     socket.pause()
     // With TLS, a failure after the TCP connect is the handshake's: the reason says so.

@@ -4,7 +4,7 @@
  * resolves once Node accepted the bytes, so Node may still hold some when the
  * owner is done; a graceful close waits for them to reach the kernel (Node's
  * `'finish'`) while they keep leaving, and only then starts the wait for the
- * peer. Bytes that never leave (the peer stopped reading for `flushTimeout`,
+ * peer. Bytes that never leave (none left the send buffer for `flushTimeout`,
  * a close at once, an error) are counted when the socket goes, and the count
  * is logged at Warning: never dropped silently.
  */
@@ -32,6 +32,12 @@ export interface SendingOptions {
 export interface Sending {
   /** Attaches the listeners; call first in the endpoint's setup. */
   readonly attach: () => void
+  /**
+   * Counts `bytes` more as accepted and returns the callback to pass to the
+   * last `socket.write` that carries them: Node completes writes in order,
+   * so its success means all of them left Node.
+   */
+  readonly accepted: (bytes: number) => (error?: Error | null) => void
   /** Resolves once every byte accepted before it is in the kernel. */
   readonly flush: Effect.Effect<void, WriteFailure>
   /** FIN after every accepted byte; resolves once it is sent. Idempotent. */
@@ -67,9 +73,13 @@ const writeQueueSize = (socket: Net.Socket): number => {
  * Calls `onStall` once no byte has left Node's buffer for `timeoutMillis`
  * (sampled every quarter of it, so it fires between 1 and 1.25 times the
  * bound after the last progress). Returns the cancel. Progress is what Node
- * sees: the kernel makes room in batches (a Unix socket signals it once a
- * quarter of its buffer is free), so a peer that reads in small sips can look
- * still for as long as it takes to read a batch.
+ * sees, not what the peer reads: the kernel wakes the writer only once a
+ * batch of its buffer is free (a third of the TCP send buffer, ~1.4 MiB on
+ * Linux loopback with the default `tcp_wmem` max of 4 MiB; three quarters of
+ * a Unix socket's, ~190 KiB), so a peer that keeps reading looks still for as
+ * long as it takes to read a batch. The kernel's own queue (`SIOCOUTQ`) is
+ * not readable from Node. A reader is thus waited for only if it reads a
+ * batch within the bound: at 30 s, ~47 KiB/s over TCP, ~6 KiB/s over Unix.
  *
  * @internal
  */
@@ -99,13 +109,23 @@ export const makeSending = (socket: Net.Socket, options: SendingOptions): Sendin
   let closed = false
   let lost: Lost | undefined
   let reported = false
+  // Bytes `write` accepted whose write has not completed. Ours, not `writableLength`: when a write fails Node
+  // empties its buffer (failing every pending callback) before it emits 'error', so by then it reads 0.
+  let unfinished = 0
   // Woken on 'finish' and on 'close': whoever waits for the FIN to go out, or for the socket to go.
   const finishWaiters = new Set<() => void>()
   const closeWaiters = new Set<() => void>()
 
   const noteLost = (reason: string) => {
-    // The first cause is the one that matters; Node empties its buffer when the socket closes.
-    if (lost === undefined && !closed && socket.writableLength > 0) lost = { bytes: socket.writableLength, reason }
+    // The first cause is the one that matters; a failed write never completes, so its bytes stay counted.
+    if (lost === undefined && !closed && unfinished > 0) lost = { bytes: unfinished, reason }
+  }
+
+  const accepted = (bytes: number) => {
+    unfinished += bytes
+    return (error?: Error | null) => {
+      if (error == null) unfinished -= bytes
+    }
   }
 
   const destroy = (reason: string) => {
@@ -193,9 +213,8 @@ export const makeSending = (socket: Net.Socket, options: SendingOptions): Sendin
       else {
         finishWaiters.add(onFinish)
         stopWatch = watchStall(socket, options.flushTimeoutMillis, () =>
-          destroy(
-            `no byte left the send buffer for flushTimeout (${options.flushTimeoutMillis} ms): the peer stopped reading`
-          ))
+          // Not "the peer stopped reading": a slow reader can look still for as long as a batch takes (watchStall).
+          destroy(`no byte left the send buffer for flushTimeout (${options.flushTimeoutMillis} ms)`))
       }
       const done = () => {
         stopWatch()
@@ -222,6 +241,7 @@ export const makeSending = (socket: Net.Socket, options: SendingOptions): Sendin
 
   return {
     attach,
+    accepted,
     flush,
     end,
     destroy,

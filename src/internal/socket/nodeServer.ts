@@ -162,6 +162,10 @@ export const listen = (address: Address, options: ServeOptions) =>
           Effect.annotateLogs({ remoteAddress })
         ))
       })
+      if (tls.isBadOptions(listener)) {
+        const { cause, code, reason } = listener
+        return yield* new ListenError({ address, code, reason, cause })
+      }
       server = listener.server
       dropHandshakes = listener.dropHandshakes
     }

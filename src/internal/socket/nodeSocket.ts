@@ -166,7 +166,9 @@ export const makeEndpoint = (
       return Effect.fail(writeFailure ?? new SocketClosedError({ operation: "write", halfClosed }))
     }
     reads.answered()
-    return writeBatch(socket, data) ? undefined : awaitDrain
+    let size = 0
+    for (const bytes of data) size += bytes.byteLength
+    return writeBatch(socket, data, sending.accepted(size)) ? undefined : awaitDrain
   }
 
   const end: Effect.Effect<void, WriteFailure> = Effect.suspend(() => {

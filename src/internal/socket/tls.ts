@@ -20,9 +20,35 @@ const credential = (value: TlsCredential | undefined): string | Buffer | Array<s
   value === undefined || typeof value === "string" || Buffer.isBuffer(value) ? value : Array.from(value)
 
 /**
+ * Options Node refused as it built the secure context (a key that is not a
+ * key, one that does not match its certificate, an unknown `minVersion`, an
+ * ALPN name over 255 bytes): it throws them synchronously. The fields of a
+ * `ConnectError` / `ListenError`.
+ *
+ * @internal
+ */
+export interface BadOptions {
+  readonly _tag: "BadOptions"
+  readonly code: string
+  readonly reason: string
+  readonly cause: unknown
+}
+
+const badOptions = (cause: unknown): BadOptions => ({
+  _tag: "BadOptions",
+  code: errorCode(cause),
+  reason: `the TLS options were refused: ${cause instanceof Error ? cause.message : String(cause)}`,
+  cause
+})
+
+/** @internal */
+export const isBadOptions = (value: unknown): value is BadOptions =>
+  typeof value === "object" && value !== null && "_tag" in value && value._tag === "BadOptions"
+
+/**
  * Starts a TLS connection to `address`; the caller waits for
  * `'secureConnect'`. `net` carries the TCP options (`allowHalfOpen`,
- * `noDelay`, `keepAlive`).
+ * `noDelay`, `keepAlive`). Options Node refuses come back as `BadOptions`.
  *
  * @internal
  */
@@ -30,18 +56,23 @@ export const connect = (
   address: Address,
   options: TlsConnectOptions,
   net: { readonly allowHalfOpen: boolean; readonly noDelay?: boolean; readonly keepAlive?: boolean }
-): Tls.TLSSocket =>
-  Tls.connect({
-    ...(address._tag === "UnixAddress" ? { path: address.path } : { host: address.hostname, port: address.port }),
-    ...net,
-    ca: credential(options.ca),
-    cert: credential(options.cert),
-    key: credential(options.key),
-    servername: options.servername,
-    rejectUnauthorized: options.rejectUnauthorized ?? true,
-    ALPNProtocols: options.ALPNProtocols === undefined ? undefined : Array.from(options.ALPNProtocols),
-    minVersion: options.minVersion
-  })
+): Tls.TLSSocket | BadOptions => {
+  try {
+    return Tls.connect({
+      ...(address._tag === "UnixAddress" ? { path: address.path } : { host: address.hostname, port: address.port }),
+      ...net,
+      ca: credential(options.ca),
+      cert: credential(options.cert),
+      key: credential(options.key),
+      servername: options.servername,
+      rejectUnauthorized: options.rejectUnauthorized ?? true,
+      ALPNProtocols: options.ALPNProtocols === undefined ? undefined : Array.from(options.ALPNProtocols),
+      minVersion: options.minVersion
+    })
+  } catch (cause) {
+    return badOptions(cause)
+  }
+}
 
 const authorizationError = (socket: Tls.TLSSocket): Option.Option<string> => {
   // Typed as an Error, but Node stores the verify error's code (a string) there.
@@ -71,6 +102,24 @@ export const info = (socket: Tls.TLSSocket): TlsInfo => {
 
 /** @internal */
 export const withInfo = (endpoint: Endpoint, socket: Tls.TLSSocket): Endpoint => ({ ...endpoint, tls: info(socket) })
+
+/** Throws what Node refuses in `options`. */
+const createServer = (options: TlsServeOptions): Tls.Server =>
+  Tls.createServer({
+    // Not yet: during the handshake nobody reads the socket, so a half-open one would never notice the peer's FIN
+    // (a client that rejected our certificate, a probe) and linger until the deadline. `net.allowHalfOpen`
+    // applies from 'secureConnection' on.
+    allowHalfOpen: false,
+    // Ours below is a deadline; 0 turns Node's off.
+    handshakeTimeout: 0,
+    key: credential(options.key),
+    cert: credential(options.cert),
+    ca: credential(options.ca),
+    requestCert: options.requestCert ?? false,
+    rejectUnauthorized: options.rejectUnauthorized ?? true,
+    ALPNProtocols: options.ALPNProtocols === undefined ? undefined : Array.from(options.ALPNProtocols),
+    minVersion: options.minVersion
+  })
 
 /**
  * Why a peer never reached a handler: Node's code and message, or our
@@ -111,19 +160,14 @@ export const listen = (
   },
   onSecure: (socket: Tls.TLSSocket) => void,
   onFailure: (failure: HandshakeFailure) => void
-): TlsListener => {
-  const server = Tls.createServer({
-    allowHalfOpen: net.allowHalfOpen,
-    // Ours below is a deadline; 0 turns Node's off.
-    handshakeTimeout: 0,
-    key: credential(options.key),
-    cert: credential(options.cert),
-    ca: credential(options.ca),
-    requestCert: options.requestCert ?? false,
-    rejectUnauthorized: options.rejectUnauthorized ?? true,
-    ALPNProtocols: options.ALPNProtocols === undefined ? undefined : Array.from(options.ALPNProtocols),
-    minVersion: options.minVersion
-  })
+): TlsListener | BadOptions => {
+  let server: Tls.Server
+  try {
+    server = createServer(options)
+  } catch (cause) {
+    return badOptions(cause)
+  }
+
   // TCP sockets whose handshake is under way, with their deadline.
   const handshaking = new Map<Net.Socket, ReturnType<typeof setTimeout> | undefined>()
   const remotes = new WeakMap<Net.Socket, Address>()
@@ -157,6 +201,8 @@ export const listen = (
     (socket as unknown as { readonly _parent?: Net.Socket })._parent ?? socket
   server.on("secureConnection", (socket: Tls.TLSSocket) => {
     settle(parent(socket))
+    // Node reads it when the peer's FIN arrives, so from now on the FIN is the handler's to answer.
+    socket.allowHalfOpen = net.allowHalfOpen
     onSecure(socket)
   })
   server.on("tlsClientError", (error: Error, socket: Tls.TLSSocket) => {
@@ -165,7 +211,9 @@ export const listen = (
     socket.destroy()
     if (dropped.has(raw)) return
     const remoteAddress = remotes.get(raw) ?? net.remoteAddress(raw)
-    onFailure({ remoteAddress, code: errorCode(error), reason: error.message })
+    // Node says "socket hang up" for a FIN before the handshake finished (a client that rejected our certificate).
+    const reason = socket.readableEnded ? "the peer closed the connection during the handshake" : error.message
+    onFailure({ remoteAddress, code: errorCode(error), reason })
   })
   return {
     server,

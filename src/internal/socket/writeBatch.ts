@@ -19,12 +19,21 @@ const maxCoalesced = 64 * 1024
  * Writes `data` in order as one batch; returns what Node's last `write`
  * returned (false: its buffer is over the mark, wait for `'drain'`). Nothing
  * completes while the socket is corked, so the last answer covers them all.
+ * `onWritten` goes to the last `write`: Node completes writes in order, so
+ * it says how the whole batch went.
  *
  * @internal
  */
-export const writeBatch = (socket: Net.Socket, data: ReadonlyArray<Uint8Array>): boolean => {
-  if (data.length === 1) return socket.write(data[0]!)
-  if (data.length === 0) return true
+export const writeBatch = (
+  socket: Net.Socket,
+  data: ReadonlyArray<Uint8Array>,
+  onWritten: (error?: Error | null) => void
+): boolean => {
+  if (data.length === 1) return socket.write(data[0]!, onWritten)
+  if (data.length === 0) {
+    onWritten()
+    return true
+  }
   let accepted = true
   socket.cork()
   try {
@@ -32,7 +41,7 @@ export const writeBatch = (socket: Net.Socket, data: ReadonlyArray<Uint8Array>):
     while (i < data.length) {
       const bytes = data[i]!
       if (bytes.byteLength >= smallPiece) {
-        accepted = socket.write(bytes)
+        accepted = socket.write(bytes, i === data.length - 1 ? onWritten : undefined)
         i++
         continue
       }
@@ -45,7 +54,10 @@ export const writeBatch = (socket: Net.Socket, data: ReadonlyArray<Uint8Array>):
         total += next
         end++
       }
-      accepted = socket.write(end - i === 1 ? bytes : coalesce(data, i, end, total))
+      accepted = socket.write(
+        end - i === 1 ? bytes : coalesce(data, i, end, total),
+        end === data.length ? onWritten : undefined
+      )
       i = end
     }
   } finally {

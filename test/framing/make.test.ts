@@ -193,18 +193,3 @@ describe("Testing catches a broken framer", () => {
     expect(fc.check(property, { seed: 8, numRuns: 200 }).failed).toBe(false)
   })
 })
-
-describe("Framing.make: the netstrings example, a long header", () => {
-  // found by Testing.garbageIsTyped: 9 header bytes then ':' said "bad length" in one chunk and
-  // "header too long" when the ':' came in a later chunk
-  it.effect("is too long however the bytes are cut", () =>
-    Effect.gen(function*() {
-      const error = new Framing.MalformedFrameError({ reason: "header too long" })
-      expect(yield* decode(netstrings, ["000000000:"])).toEqual({ frames: [], error })
-      expect(yield* decode(netstrings, ["000000000", ":"])).toEqual({ frames: [], error })
-      expect(yield* decode(netstrings, ["00000000:"])).toEqual({
-        frames: [],
-        error: new Framing.MalformedFrameError({ reason: "bad length 00000000" })
-      })
-    }))
-})

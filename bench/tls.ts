@@ -15,13 +15,18 @@
  *   echoes the bytes of complete frames), the client decodes the replies;
  *   timed until the last reply.
  *
+ * TLS_PLAIN=1 runs the same cases over plain TCP (node:net on both sides,
+ * effect-net without `tls`), to tell what TLS costs from what the harness
+ * compares (the raw echo server counts frames and echoes bytes; effect-net's
+ * decodes and re-encodes every frame, and its client decodes every reply).
+ *
  * Each case runs REPS (default 3) times per side after a warm-up; the best
  * run counts. The ratio is effect-net's throughput over raw node:tls's.
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import type * as Net from "node:net"
+import * as Net from "node:net"
 import * as Tls from "node:tls"
 import * as Address from "../src/Address.js"
 import * as Client from "../src/Client.js"
@@ -39,8 +44,12 @@ const FRAME_BODY = 64
 const BATCH = 256
 
 const certs = makeCerts()
+const PLAIN = process.env.TLS_PLAIN === "1"
 const serverTls = { key: certs.server.key, cert: certs.server.cert }
 const clientTls = { ca: certs.ca }
+// effect-net's options: with `tls`, or (TLS_PLAIN=1) without.
+const serveTls = PLAIN ? {} : { tls: serverTls }
+const connectTls = PLAIN ? {} : { tls: clientTls }
 
 // One batch of wire bytes: BATCH length-prefixed 64-byte frames.
 const batch = Buffer.alloc(BATCH * (4 + FRAME_BODY))
@@ -50,16 +59,18 @@ const frameCount = batches * BATCH
 
 // ---------------------------------------------------------------- raw node:tls
 
-const rawServer = (onSocket: (socket: Tls.TLSSocket) => void) =>
+const rawServer = (onSocket: (socket: Net.Socket) => void) =>
   new Promise<{ readonly port: number; readonly close: () => void }>((resolve) => {
-    const server = Tls.createServer(serverTls, onSocket)
+    const server = PLAIN ? Net.createServer(onSocket) : Tls.createServer(serverTls, onSocket)
     server.listen(0, "127.0.0.1", () =>
       resolve({ port: (server.address() as Net.AddressInfo).port, close: () => server.close() }))
   })
 
 const rawConnect = (port: number) =>
-  new Promise<Tls.TLSSocket>((resolve) => {
-    const socket: Tls.TLSSocket = Tls.connect({ port, host: "127.0.0.1", ...clientTls }, () => resolve(socket))
+  new Promise<Net.Socket>((resolve) => {
+    const socket: Net.Socket = PLAIN
+      ? Net.connect({ port, host: "127.0.0.1" }, () => resolve(socket))
+      : Tls.connect({ port, host: "127.0.0.1", ...clientTls }, () => resolve(socket))
   })
 
 /** Writes `count` times `chunk`, waiting for 'drain' as a careful node program does. */
@@ -180,8 +191,8 @@ const effectBulk = Effect.scoped(Effect.gen(function*() {
           })
         )
       )
-    }), { tls: serverTls, closeTimeout: "10 millis", shutdownGracePeriod: "10 millis" })
-  const conn = yield* Client.connect(server.address, { tls: clientTls, closeTimeout: "10 millis" })
+    }), { ...serveTls, closeTimeout: "10 millis", shutdownGracePeriod: "10 millis" })
+  const conn = yield* Client.connect(server.address, { ...connectTls, closeTimeout: "10 millis" })
   const start = performance.now()
   const write = conn.write(BLOCK)
   yield* Effect.repeatN(write, BULK_BYTES / BLOCK.length - 1)
@@ -192,11 +203,11 @@ const effectBulk = Effect.scoped(Effect.gen(function*() {
 const effectEcho = Effect.scoped(Effect.gen(function*() {
   const server = yield* Server.serve(Address.tcp(0), (conn: Connection) =>
     conn.read.pipe(framer.decode, framer.encode, Stream.run(conn.sink)), {
-    tls: serverTls,
+    ...serveTls,
     closeTimeout: "10 millis",
     shutdownGracePeriod: "10 millis"
   })
-  const conn = yield* Client.connect(server.address, { tls: clientTls, closeTimeout: "10 millis" })
+  const conn = yield* Client.connect(server.address, { ...connectTls, closeTimeout: "10 millis" })
   const start = performance.now()
   const replies = yield* Effect.fork(conn.read.pipe(
     framer.decode,
@@ -221,7 +232,7 @@ const best = async (run: () => Promise<number>) => {
 }
 
 const main = async () => {
-  console.log(`TLS on loopback, node ${process.version}, best of ${REPS} after a warm-up`)
+  console.log(`${PLAIN ? "Plain TCP (TLS_PLAIN=1)" : "TLS"} on loopback, node ${process.version}, best of ${REPS} after a warm-up`)
   const rows: Array<[string, string, number, number]> = []
   const bulkRaw = await best(rawBulk)
   const bulkEffect = await best(() => Effect.runPromise(effectBulk))

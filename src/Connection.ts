@@ -46,7 +46,10 @@ export type TypeId = typeof TypeId
  *   (at most 320 KiB is read ahead: reading stops once 256 KiB wait unread,
  *   the last kernel read being up to 64 KiB, and starts again when a pull
  *   takes them, so a handler that does not read makes TCP push back on the
- *   sender; on the memory transport (`Transport.layerMemory`), 64 KiB). The stream ends on the peer's
+ *   sender; on the memory transport (`Transport.layerMemory`), 64 KiB). A
+ *   pull that waits is woken by a short kernel read at once, and after a
+ *   full one (16 KiB or more) once the event-loop turn's other reads are in,
+ *   so a burst of reads arrives as one chunk. The stream ends on the peer's
  *   FIN; elements are Node `Buffer`s (which are `Uint8Array`s). There
  *   is one read cursor per connection: running `read` again continues where
  *   the previous run stopped, and bytes pulled by a run that was cut short

@@ -5,7 +5,9 @@
  * pushes back on the sender. The pull that takes them resumes it at once
  * (the mark is the high one, an empty buffer the low one), so the next kernel
  * read overlaps the owner's work on this one instead of waiting for the pull
- * after it.
+ * after it. A parked pull is woken at once by a short read (the kernel had
+ * nothing more) and after the turn's other reads by a full one, so a burst of
+ * reads reaches the owner as one chunk.
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -20,6 +22,13 @@ import { writeBatch } from "./writeBatch.js"
 import { readAheadMark } from "./timeouts.js"
 import type { ReadFailure, WriteFailure } from "../../Connection.js"
 import { IdleTimeoutError, ReadError, SocketClosedError, WriteError } from "../../Connection.js"
+
+/**
+ * A 'data' chunk this long is taken to have filled its read buffer (64 KiB
+ * for TCP and pipes; 16 KiB, a full record, for TLS), so more is probably
+ * waiting in the same event-loop turn.
+ */
+const fullRead = 16 * 1024
 
 /**
  * Node's code for an error (`ECONNRESET`, …), `UNKNOWN` when it has none.
@@ -63,6 +72,14 @@ export const makeEndpoint = (
   let writeFailure: WriteError | IdleTimeoutError | undefined
   let closed = false
   const reads = makeReads(onReadWait)
+  // A read that filled its buffer says more is waiting: Node delivers the reads of one event-loop turn one
+  // 'data' at a time, each followed by a microtask drain, so waking on each would run the consumer per read.
+  // Waking after the turn's reads (setImmediate) hands them over as one chunk.
+  let wakeScheduled = false
+  const wakeLater = () => {
+    wakeScheduled = false
+    wake(reads.parked)
+  }
   const drainWaiters = new Set<() => void>()
   const sending = makeSending(socket, {
     remoteAddress: addresses.remote,
@@ -85,7 +102,12 @@ export const makeEndpoint = (
       chunks.push(data)
       buffered += data.byteLength
       if (buffered >= readAheadMark) socket.pause()
-      wake(reads.parked)
+      if (reads.parked.size === 0) return
+      if (data.byteLength < fullRead) wake(reads.parked)
+      else if (!wakeScheduled) {
+        wakeScheduled = true
+        setImmediate(wakeLater)
+      }
     })
     socket.on("end", () => {
       readEnded = true

@@ -29,6 +29,8 @@ describe("Bytes leaf fields, exactly", () => {
     ["ab\udc00\ud800", 2],
     ["a\ud800\udbff", 1],
     ["a\udc00", 1],
+    ["a\udc00\udc00", 1],
+    ["a\ud800\ue000", 1],
     ["é\ud800", 2]
   ])("a lone surrogate in %j is InvalidUtf8 at byte %i", (text, offset) => {
     const got = left(Bytes.encode(Text)({ text }))
@@ -70,5 +72,20 @@ describe("Bytes leaf fields, exactly", () => {
   it("a length that is not a non-negative integer is refused with its value", () => {
     expect(() => Bytes.bytes(-1)).toThrow("Bytes.bytes: the length must be a non-negative integer, got -1")
     expect(() => Bytes.utf8(1.5)).toThrow("Bytes.utf8: the length must be a non-negative integer, got 1.5")
+  })
+})
+
+describe("Bytes field kinds in messages", () => {
+  it("int, float and rest fields name what they expected", () => {
+    expect(left(Bytes.encode(Bytes.struct({ n: Bytes.u8 }))({ n: 256 })).detail).toBe("expected an integer from 0 to 255 for u8, got 256")
+    expect(left(Bytes.encode(Bytes.struct({ x: Bytes.f32le }))({ x: "1" as unknown as number })).detail).toBe(
+      `expected a number for f32le, got "1"`
+    )
+    expect(left(Bytes.encode(Text)({ text: 5 as unknown as string })).detail).toBe("expected a string for utf8Rest, got 5")
+  })
+
+  it("a truncated literal names it with its bytes", () => {
+    const got = left(Bytes.decode(Bytes.struct({ magic: Bytes.literal([0xca, 0xfe]) }))(Uint8Array.of(0xca)))
+    expect(got.detail).toBe("literal(ca fe) needs 2 bytes, the frame has 1 left")
   })
 })

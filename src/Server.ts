@@ -144,8 +144,9 @@ export interface TlsServeOptions {
  * Listens on `address` and runs `handler` for each connection in its own
  * fiber and scope. A handler that fails or dies is logged in one line at
  * Error — `connection handler failed: <tag>: <message>` (or `died`, for a
- * defect), annotated with `remoteAddress`; a failure that is only an
- * `IdleTimeoutError` is logged at Info — with the full cause at Debug, and
+ * defect), annotated with `remoteAddress`; a failure that is only the
+ * peer's (`IdleTimeoutError`, or `Framing.FrameTimeoutError`) is logged at
+ * Info as `connection closed: <tag>: <message>` — with the full cause at Debug, and
  * its connection destroyed; one that succeeds has its connection closed
  * gracefully. The server keeps serving either way.
  *

@@ -63,31 +63,34 @@ export const equivalent = (a: unknown, b: unknown): boolean => {
 }
 
 /** What a decode produced: the outputs in order, then the error that ended the stream, if any. */
-interface Decoded<O, E> {
-  readonly frames: Array<O>
+/** What a stream produced: its elements in order, then the error that ended it, if any. */
+export interface Outcome<A, E> {
+  readonly values: Array<A>
   readonly error?: E
 }
+
+/** Runs a stream to its end, keeping the elements emitted before a failure and the failure itself. Defects are not caught. */
+export const outcome = <A, E, R>(stream: Stream.Stream<A, E, R>): Effect.Effect<Outcome<A, E>, never, R> =>
+  stream.pipe(
+    Stream.either,
+    Stream.runCollect,
+    Effect.map((items) => {
+      const values: Array<A> = []
+      for (const item of Chunk.toReadonlyArray(items)) {
+        if (Either.isLeft(item)) return { values, error: item.left }
+        values.push(item.right)
+      }
+      return { values }
+    })
+  )
 
 /**
  * Decode `chunks` to the end. Framers made with `Framing.make` are synchronous state machines,
  * so the stream runs at once; a defect (a decoder that throws) is thrown here, failing the property.
  */
-const decodeAll = <O, E>(framer: Framer<O, E>, chunks: ReadonlyArray<Uint8Array>): Decoded<O, E> =>
-  Effect.runSync(
-    // one pull per chunk, as a socket delivers its reads: the decoder's state must survive between pulls
-    framer.decode(Stream.fromChunks(...chunks.map(Chunk.of))).pipe(
-      Stream.either,
-      Stream.runCollect,
-      Effect.map((items) => {
-        const frames: Array<O> = []
-        for (const item of Chunk.toReadonlyArray(items)) {
-          if (Either.isLeft(item)) return { frames, error: item.left }
-          frames.push(item.right)
-        }
-        return { frames }
-      })
-    )
-  )
+const decodeAll = <O, E>(framer: Framer<O, E>, chunks: ReadonlyArray<Uint8Array>): Outcome<O, E> =>
+  // one pull per chunk, as a socket delivers its reads: the decoder's state must survive between pulls
+  Effect.runSync(outcome(framer.decode(Stream.fromChunks(...chunks.map(Chunk.of)))))
 
 /** The frames the framer accepts, with their wire bytes. */
 const encodable = <O, E>(framer: Framer<O, E>, frames: ReadonlyArray<O>) =>
@@ -158,7 +161,7 @@ export const chunkingInvariant = <O, E>(
     const sent = encode(frames)
     const expected = sent.map((f) => f.frame)
     const got = decodeAll(framer, cutAt(concat(sent.map((f) => f.wire)), cuts))
-    if (got.error !== undefined || !sameFrames(equals, got.frames, expected)) {
+    if (got.error !== undefined || !sameFrames(equals, got.values, expected)) {
       fail("decoding the encoded frames, cut into chunks, did not give them back", got, { frames: expected })
     }
   })
@@ -190,7 +193,7 @@ export const prefixesTruncate = <O, E>(
       start += f.wire.length
     }
     const got = decodeAll(framer, cutAt(wire.subarray(0, at), cuts))
-    if (!sameFrames(equals, got.frames, complete)) fail("the frames before the cut", got.frames, complete)
+    if (!sameFrames(equals, got.values, complete)) fail("the frames before the cut", got.values, complete)
     if (cut === undefined) {
       if (got.error !== undefined) fail("a stream cut between frames ended with an error", got.error, undefined)
       return
@@ -213,7 +216,7 @@ export const garbageIsTyped = <O, E>(framer: Framer<O, E>, options: GarbageOptio
     const whole = decodeAll(framer, [bytes])
     if (whole.error !== undefined && !isError(whole.error)) fail("an error of an unexpected type", whole.error, "an error")
     const rechunked = decodeAll(framer, cutAt(bytes, cuts))
-    const same = sameFrames(equals, rechunked.frames, whole.frames) &&
+    const same = sameFrames(equals, rechunked.values, whole.values) &&
       (rechunked.error === undefined ? whole.error === undefined : whole.error !== undefined && equals(rechunked.error, whole.error))
     if (!same) fail("the same bytes cut into chunks decoded differently", rechunked, whole)
   })

@@ -6,12 +6,12 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import type * as Arbitrary from "effect/Arbitrary"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { Codec } from "../../src/Message.js"
+import { type Outcome, outcome } from "../../src/internal/testing.js"
 import { concat } from "../util/bytes.js"
 
 /** Characters of 1 to 4 UTF-8 bytes, JSON's escapes and line endings among them. */
@@ -63,25 +63,8 @@ export const Tagged = Schema.transformOrFail(
   }
 )
 
-/** What a run produced: the values in order, then the error that ended it, if any. */
-export interface Outcome<A, E> {
-  readonly values: Array<A>
-  readonly error?: E
-}
-
-export const outcome = <A, E, R>(stream: Stream.Stream<A, E, R>): Effect.Effect<Outcome<A, E>, never, R> =>
-  stream.pipe(
-    Stream.either,
-    Stream.runCollect,
-    Effect.map((items) => {
-      const values: Array<A> = []
-      for (const item of Chunk.toReadonlyArray(items)) {
-        if (Either.isLeft(item)) return { values, error: item.left }
-        values.push(item.right)
-      }
-      return { values }
-    })
-  )
+// what a run produced, values then the error: the testing helpers' own collector
+export { type Outcome, outcome }
 
 /** Encode messages with `codec.encode` into one wire, failing the test on an encode error. */
 export const wireOf = <A, R>(codec: Codec<A, R>, messages: ReadonlyArray<A>) =>

@@ -3,13 +3,11 @@
  * a wire cut into chunks at chosen points, and a decode that keeps both the
  * frames and the error that ended the stream.
  */
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as fc from "effect/FastCheck"
 import * as Stream from "effect/Stream"
 import type { Framer, FramingError } from "../../src/Framing.js"
-import { concat } from "../../src/internal/testing.js"
+import { concat, outcome } from "../../src/internal/testing.js"
 
 /** Bytes from latin1 strings (one char, one byte: "\x00\x09abc"), byte arrays and Uint8Arrays, concatenated. */
 export const bytes = (...parts: ReadonlyArray<string | ReadonlyArray<number> | Uint8Array>): Uint8Array =>
@@ -44,18 +42,10 @@ export const decodeStream = <E, R>(
   framer: Framer,
   input: Stream.Stream<Uint8Array, E, R>
 ): Effect.Effect<Decoded<E | FramingError>, never, R> =>
-  framer.decode(input).pipe(
-    Stream.either,
-    Stream.runCollect,
-    Effect.map((items) => {
-      const frames: Array<string> = []
-      for (const item of Chunk.toReadonlyArray(items)) {
-        if (Either.isLeft(item)) return { frames, error: item.left }
-        frames.push(latin1(item.right))
-      }
-      return { frames }
-    })
-  )
+  Effect.map(outcome(framer.decode(input)), ({ error, values }) => ({
+    frames: values.map(latin1),
+    ...(error === undefined ? {} : { error })
+  }))
 
 /** Decode chunks given as bytes or latin1 strings. */
 export const decode = (framer: Framer, chunks: ReadonlyArray<Uint8Array | string | ReadonlyArray<number>>) =>
@@ -63,19 +53,11 @@ export const decode = (framer: Framer, chunks: ReadonlyArray<Uint8Array | string
 
 /** Run `framer.encode` over frames and concatenate the wire chunks; the error, if any, after the bytes before it. */
 export const encodeStream = (framer: Framer, frames: ReadonlyArray<Uint8Array | string>) =>
-  framer.encode(Stream.fromIterable(frames.map((frame) => bytes(frame)))).pipe(
-    Stream.either,
-    Stream.runCollect,
-    Effect.map((items) => {
-      const wire: Array<Uint8Array> = []
-      let error: FramingError | undefined = undefined
-      for (const item of Chunk.toReadonlyArray(items)) {
-        if (Either.isRight(item)) wire.push(item.right)
-        else error = item.left
-      }
-      return { chunks: wire.map(latin1), wire: latin1(concat(wire)), error }
-    })
-  )
+  Effect.map(outcome(framer.encode(Stream.fromIterable(frames.map((frame) => bytes(frame))))), ({ error, values }) => ({
+    chunks: values.map(latin1),
+    wire: latin1(concat(values)),
+    error
+  }))
 
 // ---- arbitraries (effect/FastCheck: the fast-check @effect/vitest drives) ----
 

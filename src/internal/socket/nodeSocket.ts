@@ -78,7 +78,7 @@ export const makeEndpoint = (
   let wakeScheduled = false
   const wakeLater = () => {
     wakeScheduled = false
-    wake(reads.parked)
+    reads.wakeParked()
   }
   const drainWaiters = new Set<() => void>()
   const sending = makeSending(socket, {
@@ -93,7 +93,7 @@ export const makeEndpoint = (
     sending.attach()
     socket.on("close", () => {
       closed = true
-      wake(reads.parked)
+      reads.wakeParked()
       wake(drainWaiters)
     })
     socket.pause()
@@ -102,8 +102,8 @@ export const makeEndpoint = (
       chunks.push(data)
       buffered += data.byteLength
       if (buffered >= readAheadMark) socket.pause()
-      if (reads.parked.size === 0) return
-      if (data.byteLength < fullRead) wake(reads.parked)
+      if (!reads.hasParked()) return
+      if (data.byteLength < fullRead) reads.wakeParked()
       else if (!wakeScheduled) {
         wakeScheduled = true
         setImmediate(wakeLater)
@@ -111,13 +111,13 @@ export const makeEndpoint = (
     })
     socket.on("end", () => {
       readEnded = true
-      wake(reads.parked)
+      reads.wakeParked()
     })
     socket.on("error", (cause: Error) => {
       const code = errorCode(cause)
       readFailure ??= new ReadError({ code, cause })
       writeFailure ??= new WriteError({ code, cause })
-      wake(reads.parked)
+      reads.wakeParked()
       wake(drainWaiters)
     })
     socket.on("drain", () => wake(drainWaiters))

@@ -1,0 +1,113 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as Address from "../../src/Address.js"
+import type { Connection } from "../../src/Connection.js"
+import * as Server from "../../src/Server.js"
+import { makeReads } from "../../src/internal/socket/endpoint.js"
+import { rawConnect } from "../peers/support.js"
+
+// A parked read reuses one waiter per connection (endpoint.ts `makeReads`); these pin that an interrupted park
+// leaves nothing behind and that a second read parked beside it is woken as well.
+
+const text = (bytes: Option.Option<Uint8Array>) => Option.match(bytes, { onNone: () => "", onSome: (b) => Buffer.from(b).toString() })
+
+describe("makeReads", () => {
+  it.effect("an interrupted park is no longer parked: not idle, and the next park is woken", () =>
+    Effect.gen(function*() {
+      let waits = 0
+      const reads = makeReads(() => waits++)
+      const park = reads.park()
+      const first = yield* Effect.fork(park)
+      yield* Effect.yieldNow()
+      expect([waits, reads.hasParked(), reads.isIdle()]).toEqual([1, true, true])
+      yield* Fiber.interrupt(first)
+      expect([reads.hasParked(), reads.isIdle()]).toEqual([false, false])
+      const second = yield* Effect.fork(park)
+      yield* Effect.yieldNow()
+      expect(reads.hasParked()).toBe(true)
+      reads.wakeParked()
+      yield* Fiber.join(second)
+      expect(reads.hasParked()).toBe(false)
+    }))
+
+  it.effect("every park is woken by one wake, whichever way it waits; a wake with none parked is lost", () =>
+    Effect.gen(function*() {
+      const also = new Set<() => void>()
+      const reads = makeReads(() => {})
+      reads.wakeParked()
+      const parks = [reads.park(), reads.park(), reads.park(also)]
+      const fibers = yield* Effect.forEach(parks, (park) => Effect.fork(park))
+      yield* Effect.yieldNow()
+      expect([reads.hasParked(), also.size]).toEqual([true, 1])
+      reads.wakeParked()
+      yield* Effect.forEach(fibers, Fiber.join)
+      expect([reads.hasParked(), also.size]).toEqual([false, 0])
+    }))
+
+  it.effect("an interrupted park beside another leaves the other parked", () =>
+    Effect.gen(function*() {
+      const reads = makeReads(() => {})
+      const park = reads.park()
+      const slot = yield* Effect.fork(park)
+      yield* Effect.yieldNow()
+      const other = yield* Effect.fork(park)
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(other)
+      expect(reads.hasParked()).toBe(true)
+      yield* Fiber.interrupt(slot)
+      expect(reads.hasParked()).toBe(false)
+    }))
+})
+
+describe("parked reads", () => {
+  it.scopedLive("a read interrupted while parked leaves the next read to get the bytes", () =>
+    Effect.gen(function*() {
+      const interrupted = yield* Deferred.make<void>()
+      const handler = (conn: Connection) =>
+        Effect.gen(function*() {
+          // Nothing has been sent: the read parks and the timeout interrupts it.
+          const first = yield* Stream.runHead(conn.read).pipe(Effect.timeoutOption("30 millis"))
+          expect(Option.isNone(first)).toBe(true)
+          yield* Deferred.succeed(interrupted, undefined)
+          const second = yield* Stream.runHead(conn.read)
+          yield* conn.write(`got ${text(second)}`)
+          yield* conn.end
+        })
+      const server = yield* Server.serve(Address.tcp(0), handler)
+      const peer = yield* rawConnect(server.address)
+      yield* Deferred.await(interrupted)
+      peer.socket.end("x")
+      const { data } = yield* peer.ended
+      expect(data.toString()).toBe("got x")
+    }).pipe(Effect.timeout("5 seconds")))
+
+  it.scopedLive("two reads parked at once are both woken; each gets bytes of its own", () =>
+    Effect.gen(function*() {
+      const parked = yield* Deferred.make<void>()
+      const gotOne = yield* Deferred.make<void>()
+      const handler = (conn: Connection) =>
+        Effect.gen(function*() {
+          const readOne = Stream.runHead(conn.read).pipe(Effect.tap(() => Deferred.succeed(gotOne, undefined)))
+          const a = yield* Effect.fork(readOne)
+          const b = yield* Effect.fork(readOne)
+          yield* Effect.sleep("30 millis")
+          yield* Deferred.succeed(parked, undefined)
+          const [x, y] = yield* Fiber.join(Fiber.zip(a, b))
+          yield* conn.write([text(x), text(y)].sort().join(","))
+          yield* conn.end
+        })
+      const server = yield* Server.serve(Address.tcp(0), handler)
+      const peer = yield* rawConnect(server.address)
+      yield* Deferred.await(parked)
+      peer.socket.write("a")
+      // The first read has its bytes before the second are sent, so each read gets one write's bytes.
+      yield* Deferred.await(gotOne)
+      peer.socket.end("b")
+      const { data } = yield* peer.ended
+      expect(data.toString()).toBe("a,b")
+    }).pipe(Effect.timeout("5 seconds")))
+})

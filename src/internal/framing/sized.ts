@@ -1,3 +1,4 @@
+import { unfilled, view } from "./alloc.js"
 import { ByteQueue } from "./byteQueue.js"
 import {
   type FrameDecoder,
@@ -24,6 +25,8 @@ export interface SizeHeader {
   readonly strip: number
   /** Header bytes (those before the body) of the frame whose size was just read. */
   readonly headerLength: number
+  /** The most bytes `read` can need before it gives a size or an error. */
+  readonly maxLength: number
 }
 
 /** @internal */
@@ -37,12 +40,30 @@ export interface SizedOptions {
  * checked as soon as the size is known, so an absurd size fails (or starts
  * a skip) before a single body byte is buffered.
  *
+ * A frame that lies in one chunk is a view of it. A frame that spans chunks
+ * is assembled, once its size is known, in unzeroed memory of its exact size
+ * (`assembly`), the bytes still to come copied straight in as they arrive:
+ * each byte is copied once, and only the frame's own bytes are held (no
+ * chunk object per segment, the memory bound of the `ByteQueue`). Assembly
+ * starts at once for a frame of up to `EAGER` bytes, and for a larger one
+ * when half of it has arrived, so that a header alone never allocates more
+ * than `EAGER` bytes: until then its bytes wait in the queue. A header split
+ * across chunks is gathered in `scratch`, so the chunk after it is not copied.
+ *
  * @internal
  */
 export class SizedDecoder implements FrameDecoder {
   private readonly queue = new ByteQueue()
   /** wire size of the frame being assembled, or -1 before its header is read */
   private frameSize = -1
+  /** the frame assembled in memory of its own, and how many of its bytes have arrived */
+  private assembly: Uint8Array | undefined = undefined
+  private filled = 0
+  /** the bytes of a header split across chunks, while the queue is empty */
+  private scratch: Uint8Array | undefined = undefined
+  private scratchFill = 0
+  /** the queue's front is a view of `scratch`: a frame cut from it may be one too */
+  private scratchQueued = false
   /** bytes of an oversized frame still to drop as they arrive */
   private discard = 0
   /** wire size of the frame being dropped, and its bytes dropped so far (counted: sizes above 2^53 are inexact) */
@@ -53,22 +74,50 @@ export class SizedDecoder implements FrameDecoder {
   constructor(private readonly header: SizeHeader, private readonly options: SizedOptions) {}
 
   push(chunk: Uint8Array, out: Array<Uint8Array>): FramingError | undefined {
-    if (this.discard > 0) {
-      if (chunk.length <= this.discard) {
-        this.discard -= chunk.length
-        this.discarded += chunk.length
-        return undefined
+    const n = chunk.length
+    let at = 0
+    while (at < n) {
+      if (this.discard > 0) {
+        const count = Math.min(this.discard, n - at)
+        this.discard -= count
+        this.discarded += count
+        at += count
+        continue
       }
-      chunk = chunk.subarray(this.discard)
-      this.discard = 0
+      if (this.assembly !== undefined) {
+        at = this.fill(chunk, at, out)
+        continue
+      }
+      const queue = this.queue
+      if (this.scratchFill > 0) {
+        // only the header's bytes join it: the rest of the chunk is not copied
+        const count = Math.min(n - at, this.header.maxLength - this.scratchFill)
+        this.scratch!.set(view(chunk, at, count), this.scratchFill)
+        this.scratchFill += count
+        at += count
+        queue.push(view(this.scratch!, 0, this.scratchFill))
+        this.scratchFill = 0
+        this.scratchQueued = true
+      } else {
+        // an empty queue keeps the chunk as it is: its frames are views of it
+        queue.push(at === 0 ? chunk : view(chunk, at, n - at))
+        at = n
+      }
+      const error = this.drain(out)
+      this.scratchQueued = false
+      if (error !== undefined) return error
     }
+    return undefined
+  }
+
+  /** Cut the complete frames off the queue; then start assembling the unfinished one, or gather its header. */
+  private drain(out: Array<Uint8Array>): FramingError | undefined {
     const queue = this.queue
-    queue.push(chunk)
     while (queue.length > 0) {
       if (this.frameSize < 0) {
         const size = this.header.read(queue)
         if (typeof size !== "number") return size
-        if (size < 0) return undefined
+        if (size < 0) return this.gather()
         const emitted = size - this.header.strip
         if (emitted > this.options.maxFrameLength) {
           if (!this.options.skipOversize) {
@@ -84,16 +133,67 @@ export class SizedDecoder implements FrameDecoder {
         }
         this.frameSize = size
       }
-      if (queue.length < this.frameSize) return undefined
+      if (queue.length < this.frameSize) {
+        this.assemble()
+        return undefined
+      }
+      // a frame short enough to lie in the gathered header bytes is a view of scratch: never write over it
+      if (this.scratchQueued) this.scratch = undefined
       out.push(queue.takeAfter(this.header.strip, this.frameSize - this.header.strip))
       this.frameSize = -1
     }
     return undefined
   }
 
+  /** Move a header split across chunks out of the queue (which may hold the whole chunk it came in) into `scratch`. */
+  private gather(): undefined {
+    const queue = this.queue
+    const max = this.header.maxLength
+    if (max > SCRATCH_MAX) return undefined
+    // a scratch the queue still holds (see assemble) is not written over
+    if (this.scratch === undefined) this.scratch = new Uint8Array(max)
+    this.scratchFill = queue.length
+    queue.takeInto(this.scratch, 0, queue.length)
+    return undefined
+  }
+
+  /** Start assembling the unfinished frame at the front of the queue in memory of its own, if it is time to. */
+  private assemble(): void {
+    const queue = this.queue
+    const strip = this.header.strip
+    const emitted = this.frameSize - strip
+    if (queue.length < strip || (emitted > EAGER && queue.length * 2 < this.frameSize)) {
+      // its bytes wait in the queue, which may now hold a view of scratch: the next split header gets a new one
+      this.scratch = undefined
+      return
+    }
+    queue.skip(strip)
+    // unzeroed: every byte is written before the frame is emitted
+    const assembly = unfilled(emitted)
+    this.filled = queue.length
+    queue.takeInto(assembly, 0, queue.length)
+    this.assembly = assembly
+  }
+
+  /** Copy what the chunk has of the frame being assembled into it, emitting it once complete; returns where its bytes end. */
+  private fill(chunk: Uint8Array, at: number, out: Array<Uint8Array>): number {
+    const assembly = this.assembly!
+    const count = Math.min(assembly.length - this.filled, chunk.length - at)
+    assembly.set(count === chunk.length ? chunk : view(chunk, at, count), this.filled)
+    this.filled += count
+    if (this.filled === assembly.length) {
+      out.push(assembly)
+      this.assembly = undefined
+      this.frameSize = -1
+    }
+    return at + count
+  }
+
   pending(): number {
-    // every complete frame has left the queue: what is in it is the unfinished one
-    return this.discard > 0 ? this.discarded : this.queue.length
+    // every complete frame has left: what is held is the unfinished one
+    if (this.discard > 0) return this.discarded
+    if (this.assembly !== undefined) return this.header.strip + this.filled
+    return this.scratchFill + this.queue.length
   }
 
   end(): FramingError | undefined {
@@ -104,13 +204,15 @@ export class SizedDecoder implements FrameDecoder {
         headerLength: this.discardHeader
       })
     }
-    if (this.queue.length === 0) return undefined
+    const received = this.pending()
+    if (received === 0) return undefined
     return this.frameSize < 0
-      ? new TruncatedFrameError({ received: this.queue.length })
-      : new TruncatedFrameError({
-        received: this.queue.length,
-        expected: this.frameSize,
-        headerLength: this.header.headerLength
-      })
+      ? new TruncatedFrameError({ received })
+      : new TruncatedFrameError({ received, expected: this.frameSize, headerLength: this.header.headerLength })
   }
 }
+
+/** A frame of up to this many bytes is assembled in memory of its own as soon as its size is known. */
+const EAGER = 64 * 1024
+/** Headers longer than this (a length field far into the frame) are gathered in the queue instead. */
+const SCRATCH_MAX = 64

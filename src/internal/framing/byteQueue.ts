@@ -377,8 +377,12 @@ export class ByteQueue {
   }
 }
 
-/** Chunks shorter than this are copied into the tail buffer when bytes are pending. */
-const SMALL = 1024
+/**
+ * Chunks shorter than this are copied into the tail buffer when bytes are pending.
+ *
+ * @internal
+ */
+export const SMALL = 1024
 /** above V8's 64-byte limit for typed arrays kept on its heap */
 const TAIL_MIN = 128
 const TAIL_MAX = 16 * 1024

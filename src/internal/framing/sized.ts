@@ -1,5 +1,5 @@
 import { unfilled, view } from "./alloc.js"
-import { ByteQueue } from "./byteQueue.js"
+import { ByteQueue, SMALL } from "./byteQueue.js"
 import {
   type FrameDecoder,
   FrameTooLargeError,
@@ -41,14 +41,18 @@ export interface SizedOptions {
  * a skip) before a single body byte is buffered.
  *
  * A frame that lies in one chunk is a view of it. A frame that spans chunks
- * is assembled, once its size is known, in unzeroed memory of its exact size
- * (`assembly`), the bytes still to come copied straight in as they arrive:
- * each byte is copied once, and only the frame's own bytes are held (no
- * chunk object per segment, the memory bound of the `ByteQueue`). Assembly
- * starts at once for a frame of up to `EAGER` bytes, and for a larger one
- * when half of it has arrived, so that a header alone never allocates more
- * than `EAGER` bytes: until then its bytes wait in the queue. A header split
- * across chunks is gathered in `scratch`, so the chunk after it is not copied.
+ * is assembled, once its size is known, in unzeroed memory of its own
+ * (`assembly`), the bytes still to come copied straight in as they arrive,
+ * and emitted as that memory: each byte is copied once, and only the frame's
+ * own bytes are held (no chunk object per segment: the memory bound of the
+ * `ByteQueue`). A header alone never reserves more than `EAGER` bytes: a
+ * larger frame waits in the queue (large chunks are kept there uncopied)
+ * until half of it has arrived, then gets memory of its exact size; if small
+ * chunks arrive first (the queue would copy them), it is assembled at once in
+ * memory of twice what has arrived, doubled as it fills (its bytes are copied
+ * at most twice more in all). Either way what is held stays under twice the
+ * bytes received plus `EAGER`. A header split across chunks is gathered in
+ * `scratch`, so that the chunk completing it is not copied.
  *
  * @internal
  */
@@ -56,7 +60,7 @@ export class SizedDecoder implements FrameDecoder {
   private readonly queue = new ByteQueue()
   /** wire size of the frame being assembled, or -1 before its header is read */
   private frameSize = -1
-  /** the frame assembled in memory of its own, and how many of its bytes have arrived */
+  /** the frame assembled in memory of its own (its size, or less while it grows), and how many of its bytes have arrived */
   private assembly: Uint8Array | undefined = undefined
   private filled = 0
   /** the bytes of a header split across chunks, while the queue is empty */
@@ -98,6 +102,9 @@ export class SizedDecoder implements FrameDecoder {
         queue.push(view(this.scratch!, 0, this.scratchFill))
         this.scratchFill = 0
         this.scratchQueued = true
+      } else if (this.frameSize >= 0 && n - at < SMALL && this.assemble(true)) {
+        // a small chunk for a frame waiting in the queue, which would copy it: assemble the frame now
+        continue
       } else {
         // an empty queue keeps the chunk as it is: its frames are views of it
         queue.push(at === 0 ? chunk : view(chunk, at, n - at))
@@ -134,7 +141,7 @@ export class SizedDecoder implements FrameDecoder {
         this.frameSize = size
       }
       if (queue.length < this.frameSize) {
-        this.assemble()
+        this.assemble(false)
         return undefined
       }
       // a frame short enough to lie in the gathered header bytes is a view of scratch: never write over it
@@ -157,31 +164,44 @@ export class SizedDecoder implements FrameDecoder {
     return undefined
   }
 
-  /** Start assembling the unfinished frame at the front of the queue in memory of its own, if it is time to. */
-  private assemble(): void {
+  /**
+   * Start assembling the unfinished frame at the front of the queue in memory
+   * of its own if it is time to (`growing`: small chunks are coming, in memory
+   * that doubles as it fills). Returns whether it started.
+   */
+  private assemble(growing: boolean): boolean {
     const queue = this.queue
     const strip = this.header.strip
+    const received = queue.length
     const emitted = this.frameSize - strip
-    if (queue.length < strip || (emitted > EAGER && queue.length * 2 < this.frameSize)) {
+    if (received < strip || (emitted > EAGER && received * 2 < this.frameSize && !growing)) {
       // its bytes wait in the queue, which may now hold a view of scratch: the next split header gets a new one
       this.scratch = undefined
-      return
+      return false
     }
     queue.skip(strip)
     // unzeroed: every byte is written before the frame is emitted
-    const assembly = unfilled(emitted)
-    this.filled = queue.length
-    queue.takeInto(assembly, 0, queue.length)
+    const assembly = unfilled(Math.min(emitted, Math.max(EAGER, received * 2)))
+    this.filled = received - strip
+    queue.takeInto(assembly, 0, this.filled)
     this.assembly = assembly
+    return true
   }
 
   /** Copy what the chunk has of the frame being assembled into it, emitting it once complete; returns where its bytes end. */
   private fill(chunk: Uint8Array, at: number, out: Array<Uint8Array>): number {
-    const assembly = this.assembly!
-    const count = Math.min(assembly.length - this.filled, chunk.length - at)
+    const missing = this.frameSize - this.header.strip - this.filled
+    const count = Math.min(missing, chunk.length - at)
+    let assembly = this.assembly!
+    if (this.filled + count > assembly.length) {
+      // the last growth is to the frame's exact size
+      const grown = unfilled(Math.min(this.filled + missing, Math.max(this.filled + count, assembly.length * 2)))
+      grown.set(view(assembly, 0, this.filled), 0)
+      this.assembly = assembly = grown
+    }
     assembly.set(count === chunk.length ? chunk : view(chunk, at, count), this.filled)
     this.filled += count
-    if (this.filled === assembly.length) {
+    if (count === missing) {
       out.push(assembly)
       this.assembly = undefined
       this.frameSize = -1
@@ -212,7 +232,7 @@ export class SizedDecoder implements FrameDecoder {
   }
 }
 
-/** A frame of up to this many bytes is assembled in memory of its own as soon as its size is known. */
+/** A frame of up to this many bytes is assembled in memory of its exact size as soon as its size is known; a larger one never reserves more before bytes arrive. */
 const EAGER = 64 * 1024
 /** Headers longer than this (a length field far into the frame) are gathered in the queue instead. */
 const SCRATCH_MAX = 64

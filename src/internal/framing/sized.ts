@@ -157,7 +157,7 @@ export class SizedDecoder implements FrameDecoder {
     const queue = this.queue
     const max = this.header.maxLength
     if (max > SCRATCH_MAX) return undefined
-    // a scratch the queue still holds (see assemble) is not written over
+    // the queue's bytes are copied out before scratch is written over (they may be a view of it)
     if (this.scratch === undefined) this.scratch = new Uint8Array(max)
     this.scratchFill = queue.length
     queue.takeInto(this.scratch, 0, queue.length)
@@ -174,11 +174,8 @@ export class SizedDecoder implements FrameDecoder {
     const strip = this.header.strip
     const received = queue.length
     const emitted = this.frameSize - strip
-    if (received < strip || (emitted > EAGER && received * 2 < this.frameSize && !growing)) {
-      // its bytes wait in the queue, which may now hold a view of scratch: the next split header gets a new one
-      this.scratch = undefined
-      return false
-    }
+    // else its bytes wait in the queue (a view of scratch among them is done with before the next header is gathered)
+    if (received < strip || (emitted > EAGER && received * 2 < this.frameSize && !growing)) return false
     queue.skip(strip)
     // unzeroed: every byte is written before the frame is emitted
     const assembly = unfilled(Math.min(emitted, Math.max(EAGER, received * 2)))

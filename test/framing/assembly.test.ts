@@ -1,9 +1,9 @@
 /**
  * The size-announcing framers assemble a frame that spans chunks in memory of
- * its own (sized.ts): at once up to 64 KiB, in memory that doubles as it
- * fills when small chunks arrive for a larger one, in memory of its exact size
- * once half of a larger one has come in large chunks, with a header split
- * across chunks gathered apart. These properties drive every one of those
+ * its own when small chunks come for it (sized.ts), in memory that starts at
+ * up to 64 KiB and doubles as it fills; in large chunks it waits in the queue
+ * and is copied once at the end; a header split across chunks is gathered
+ * apart. These properties drive every one of those
  * paths with frame sizes around the thresholds and chunkings that mix tiny,
  * small, socket-sized and large chunks, and compare with one chunk.
  */
@@ -173,7 +173,7 @@ describe("assembly memory", () => {
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * MiB)
   })
 
-  it("a frame larger than 64 KiB in large chunks waits uncopied, then is assembled once in memory of its exact size", () => {
+  it("a frame larger than 64 KiB in large chunks waits uncopied, then is copied once into memory of its exact size", () => {
     const framer = Framing.lengthPrefixed({ maxFrameLength: MiB })
     const wire = Either.getOrThrow(framer.encodeFrame(frameOf(200 * KiB, 1)))
     const frames: Array<Uint8Array> = []
@@ -184,7 +184,7 @@ describe("assembly memory", () => {
     expect(Buffer.from(frames[0]!).equals(Buffer.from(frameOf(200 * KiB, 1)))).toBe(true)
   })
 
-  it("a frame larger than 64 KiB in small chunks ends in memory of its exact size", () => {
+  it("a frame larger than 64 KiB in small chunks is assembled in memory that grows to its exact size", () => {
     const framer = Framing.lengthPrefixed({ maxFrameLength: MiB })
     const wire = Either.getOrThrow(framer.encodeFrame(frameOf(100 * KiB + 3, 2)))
     const frames: Array<Uint8Array> = []

@@ -40,19 +40,18 @@ export interface SizedOptions {
  * checked as soon as the size is known, so an absurd size fails (or starts
  * a skip) before a single body byte is buffered.
  *
- * A frame that lies in one chunk is a view of it. A frame that spans chunks
- * is assembled, once its size is known, in unzeroed memory of its own
- * (`assembly`), the bytes still to come copied straight in as they arrive,
- * and emitted as that memory: each byte is copied once, and only the frame's
- * own bytes are held (no chunk object per segment: the memory bound of the
- * `ByteQueue`). A header alone never reserves more than `EAGER` bytes: a
- * larger frame waits in the queue (large chunks are kept there uncopied)
- * until half of it has arrived, then gets memory of its exact size; if small
- * chunks arrive first (the queue would copy them), it is assembled at once in
- * memory of twice what has arrived, doubled as it fills (its bytes are copied
- * at most twice more in all). Either way what is held stays under twice the
- * bytes received plus `EAGER`. A header split across chunks is gathered in
- * `scratch`, so that the chunk completing it is not copied.
+ * A frame that lies in one chunk is a view of it. The rest of a frame that
+ * spans chunks waits in the queue while large chunks (1 KiB or more) come,
+ * kept there uncopied, and is copied once when it completes. When a small
+ * chunk comes for it instead (the queue would copy that chunk, and then the
+ * frame again), the frame is assembled in unzeroed memory of its own
+ * (`assembly`) and the bytes still to come are copied straight in as they
+ * arrive: one copy. That memory is twice what has arrived (at least `EAGER`,
+ * at most the frame), doubled as it fills, so a header alone never reserves
+ * more than `EAGER` bytes and what is held stays under twice the bytes
+ * received plus `EAGER` (the memory bound of the `ByteQueue`). A header split
+ * across chunks is gathered in `scratch`, so the chunk completing it is not
+ * copied.
  *
  * @internal
  */
@@ -102,12 +101,15 @@ export class SizedDecoder implements FrameDecoder {
         queue.push(view(this.scratch!, 0, this.scratchFill))
         this.scratchFill = 0
         this.scratchQueued = true
-      } else if (this.frameSize >= 0 && n - at < SMALL && this.assemble(true)) {
+      } else if (this.frameSize >= 0 && n - at < SMALL && this.assemble()) {
         // a small chunk for a frame waiting in the queue, which would copy it: assemble the frame now
         continue
       } else {
-        // an empty queue keeps the chunk as it is: its frames are views of it
-        queue.push(at === 0 ? chunk : view(chunk, at, n - at))
+        // an empty queue keeps the chunk as it is: its frames are views of it (and the bytes before `at`
+        // are skipped there rather than cut off with a view of their own)
+        const front = queue.length === 0 ? at : 0
+        queue.push(front === at ? chunk : view(chunk, at, n - at))
+        queue.skip(front)
         at = n
       }
       const error = this.drain(out)
@@ -140,10 +142,8 @@ export class SizedDecoder implements FrameDecoder {
         }
         this.frameSize = size
       }
-      if (queue.length < this.frameSize) {
-        this.assemble(false)
-        return undefined
-      }
+      // a frame still incomplete waits in the queue: a large chunk after it is kept there uncopied
+      if (queue.length < this.frameSize) return undefined
       // a frame short enough to lie in the gathered header bytes is a view of scratch: never write over it
       if (this.scratchQueued) this.scratch = undefined
       out.push(queue.takeAfter(this.header.strip, this.frameSize - this.header.strip))
@@ -166,19 +166,18 @@ export class SizedDecoder implements FrameDecoder {
 
   /**
    * Start assembling the unfinished frame at the front of the queue in memory
-   * of its own if it is time to (`growing`: small chunks are coming, in memory
-   * that doubles as it fills). Returns whether it started.
+   * of its own, twice what has arrived (at least `EAGER`, at most the frame),
+   * doubled as it fills. Returns whether it started: not while the queue holds
+   * less than the bytes to strip.
    */
-  private assemble(growing: boolean): boolean {
+  private assemble(): boolean {
     const queue = this.queue
     const strip = this.header.strip
     const received = queue.length
-    const emitted = this.frameSize - strip
-    // else its bytes wait in the queue (a view of scratch among them is done with before the next header is gathered)
-    if (received < strip || (emitted > EAGER && received * 2 < this.frameSize && !growing)) return false
+    if (received < strip) return false
     queue.skip(strip)
     // unzeroed: every byte is written before the frame is emitted
-    const assembly = unfilled(Math.min(emitted, Math.max(EAGER, received * 2)))
+    const assembly = unfilled(Math.min(this.frameSize - strip, Math.max(EAGER, received * 2)))
     this.filled = received - strip
     queue.takeInto(assembly, 0, this.filled)
     this.assembly = assembly
@@ -229,7 +228,7 @@ export class SizedDecoder implements FrameDecoder {
   }
 }
 
-/** A frame of up to this many bytes is assembled in memory of its exact size as soon as its size is known; a larger one never reserves more before bytes arrive. */
+/** An assembly starts with memory for up to this many bytes, whatever size the header announced. */
 const EAGER = 64 * 1024
 /** Headers longer than this (a length field far into the frame) are gathered in the queue instead. */
 const SCRATCH_MAX = 64

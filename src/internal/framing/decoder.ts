@@ -29,7 +29,7 @@ export const pipeThrough = <I, O, DE>(make: () => Decoder<I, O, DE>) =>
 <E, R>(self: Stream.Stream<I, E, R>): Stream.Stream<O, E | DE, R> =>
   Stream.pipeThroughChannel(self, Channel.suspend(() => channel<I, O, DE, E>(make())))
 
-const flushAt = Number(process.env.FLUSH_AT ?? 4096)
+const flushAt = 4096
 
 type Loop<I, O, E> = Channel.Channel<Chunk.Chunk<O>, Chunk.Chunk<I>, E, E, unknown, unknown>
 

@@ -23,6 +23,7 @@ import { isEntry } from "./entry.js"
 import { Tally, Wire } from "./input.js"
 import {
   effectBatched,
+  effectCeiling,
   effectOnePerPull,
   itLengthPrefixed,
   naive,
@@ -57,7 +58,15 @@ const NAIVE_MAX_COPY_PER_FRAME = 2 * 1024 * MiB
 
 const FRAME_SIZES = [16, KiB, 64 * KiB, MiB]
 const CHUNK_SIZES = [64, 1460, 64 * KiB]
-const VARIANTS: ReadonlyArray<Variant> = [plain, effectBatched, effectOnePerPull, sourceOnly, itLengthPrefixed, naive]
+const VARIANTS: ReadonlyArray<Variant> = [
+  plain,
+  effectBatched,
+  effectCeiling,
+  effectOnePerPull,
+  sourceOnly,
+  itLengthPrefixed,
+  naive
+]
 
 interface Result {
   readonly variant: Variant

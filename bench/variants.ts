@@ -100,6 +100,28 @@ export const effectBatched: Variant = {
 }
 
 /**
+ * The ceiling's decoder run inside the same batched Stream (`Stream.mapChunks`
+ * over `Stream.fromIterable`, one output chunk per pull) and drained by the
+ * same consumer: what any Stream decoder can reach in this harness, so that
+ * the batched figures split into Effect's share and the decoder's.
+ */
+export const effectCeiling: Variant = {
+  name: "ceiling in Stream.mapChunks",
+  run: (chunks, tally) => {
+    const frames: Array<Uint8Array> = []
+    const decoder = new LinearDecoder((frame) => frames.push(frame))
+    return drain(
+      Stream.fromIterable(chunks).pipe(Stream.mapChunks((input) => {
+        const array = Chunk.toReadonlyArray(input)
+        for (let i = 0; i < array.length; i++) decoder.push(array[i]!)
+        return Chunk.unsafeFromArray(frames.splice(0))
+      })),
+      tally
+    )
+  }
+}
+
+/**
  * One input chunk per pull, as a socket delivers under light load.
  * `Stream.fromIteratorSucceed(iterator, 1)` is `fromIterable` with a maximum
  * Stream-chunk size of 1: one `Effect.sync` + `write` per element in a single

@@ -291,7 +291,8 @@ export interface MakeOptions<O, E> {
 /**
  * Pending input bytes, as the chunks they arrived in: `push`, `length`,
  * `byteAt`, `readUInt` (a header that spans chunks), `take` (a view when the
- * bytes lie in one chunk, else one copy), `takeAfter`, `skip`, and `search`
+ * bytes lie in one chunk, else one copy), `takeAfter`, `takeInto` (into
+ * memory of your own), `skip`, and `search`
  * (a resumable delimiter search). Nothing is re-concatenated, so a decoder
  * built on it is linear in its input. The built-in framers use it.
  *

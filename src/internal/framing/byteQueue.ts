@@ -223,15 +223,31 @@ export class ByteQueue {
     }
     // every byte of it is written at once: no zero fill, and Node's pool for a small frame
     const frame = unfilled(n)
+    this.takeInto(frame, 0, n)
+    return frame
+  }
+
+  /**
+   * Remove the first `n` bytes (n <= length), copying them into `target` at
+   * `at` (`at + n <= target.length`): to assemble a frame whose size is known
+   * in a buffer of its own, where the bytes still to arrive are copied
+   * straight in, so that no byte is copied twice.
+   *
+   * @since 0.2.0
+   */
+  takeInto(target: Uint8Array, at: number, n: number): void {
+    this.check(0, n)
+    if (!(at >= 0 && at + n <= target.length)) {
+      throw new RangeError(`ByteQueue: ${n} bytes do not fit at ${at} in a target of ${target.length}`)
+    }
     let written = 0
     while (written < n) {
       const chunk = this.chunks[this.head]!
       const count = Math.min(n - written, chunk.length - this.offset)
-      frame.set(count === chunk.length ? chunk : view(chunk, this.offset, count), written)
+      target.set(count === chunk.length ? chunk : view(chunk, this.offset, count), at + written)
       written += count
       this.advance(count)
     }
-    return frame
   }
 
   /**
@@ -361,8 +377,12 @@ export class ByteQueue {
   }
 }
 
-/** Chunks shorter than this are copied into the tail buffer when bytes are pending. */
-const SMALL = 1024
+/**
+ * Chunks shorter than this are copied into the tail buffer when bytes are pending.
+ *
+ * @internal
+ */
+export const SMALL = 1024
 /** above V8's 64-byte limit for typed arrays kept on its heap */
 const TAIL_MIN = 128
 const TAIL_MAX = 16 * 1024

@@ -10,6 +10,7 @@ import type { SizeHeader } from "./sized.js"
 export class FixedHeader implements SizeHeader {
   readonly strip = 0
   readonly headerLength = 0
+  readonly maxLength = 0
   constructor(private readonly size: number) {}
   read(): number {
     return this.size

@@ -24,11 +24,13 @@ export class LengthFieldHeader implements SizeHeader {
   private readonly headerEnd: number
   readonly strip: number
   readonly headerLength: number
+  readonly maxLength: number
 
   constructor(private readonly config: LengthFieldConfig) {
     this.headerEnd = config.lengthFieldOffset + config.lengthFieldLength
     this.strip = config.initialBytesToStrip
     this.headerLength = this.headerEnd
+    this.maxLength = this.headerEnd
   }
 
   read(queue: ByteQueue): number | MalformedFrameError {

@@ -1,4 +1,5 @@
-import { ByteQueue } from "./byteQueue.js"
+import { unfilled, view } from "./alloc.js"
+import { ByteQueue, SMALL } from "./byteQueue.js"
 import {
   type FrameDecoder,
   FrameTooLargeError,
@@ -24,6 +25,8 @@ export interface SizeHeader {
   readonly strip: number
   /** Header bytes (those before the body) of the frame whose size was just read. */
   readonly headerLength: number
+  /** The most bytes `read` can need before it gives a size or an error. */
+  readonly maxLength: number
 }
 
 /** @internal */
@@ -37,12 +40,33 @@ export interface SizedOptions {
  * checked as soon as the size is known, so an absurd size fails (or starts
  * a skip) before a single body byte is buffered.
  *
+ * A frame that lies in one chunk is a view of it. The rest of a frame that
+ * spans chunks waits in the queue while large chunks (1 KiB or more) come,
+ * kept there uncopied, and is copied once when it completes. When a small
+ * chunk comes for it instead (the queue would copy that chunk, and then the
+ * frame again), the frame is assembled in unzeroed memory of its own
+ * (`assembly`) and the bytes still to come are copied straight in as they
+ * arrive: one copy. That memory is twice what has arrived (at least `EAGER`,
+ * at most the frame), doubled as it fills, so a header alone never reserves
+ * more than `EAGER` bytes and what is held stays under twice the bytes
+ * received plus `EAGER` (the memory bound of the `ByteQueue`). A header split
+ * across chunks is gathered in `scratch`, so the chunk completing it is not
+ * copied.
+ *
  * @internal
  */
 export class SizedDecoder implements FrameDecoder {
   private readonly queue = new ByteQueue()
   /** wire size of the frame being assembled, or -1 before its header is read */
   private frameSize = -1
+  /** the frame assembled in memory of its own (its size, or less while it grows), and how many of its bytes have arrived */
+  private assembly: Uint8Array | undefined = undefined
+  private filled = 0
+  /** the bytes of a header split across chunks, while the queue is empty */
+  private scratch: Uint8Array | undefined = undefined
+  private scratchFill = 0
+  /** the queue's front is a view of `scratch`: a frame cut from it may be one too */
+  private scratchQueued = false
   /** bytes of an oversized frame still to drop as they arrive */
   private discard = 0
   /** wire size of the frame being dropped, and its bytes dropped so far (counted: sizes above 2^53 are inexact) */
@@ -53,22 +77,56 @@ export class SizedDecoder implements FrameDecoder {
   constructor(private readonly header: SizeHeader, private readonly options: SizedOptions) {}
 
   push(chunk: Uint8Array, out: Array<Uint8Array>): FramingError | undefined {
-    if (this.discard > 0) {
-      if (chunk.length <= this.discard) {
-        this.discard -= chunk.length
-        this.discarded += chunk.length
-        return undefined
+    const n = chunk.length
+    let at = 0
+    while (at < n) {
+      if (this.discard > 0) {
+        const count = Math.min(this.discard, n - at)
+        this.discard -= count
+        this.discarded += count
+        at += count
+        continue
       }
-      chunk = chunk.subarray(this.discard)
-      this.discard = 0
+      if (this.assembly !== undefined) {
+        at = this.fill(chunk, at, out)
+        continue
+      }
+      const queue = this.queue
+      if (this.scratchFill > 0) {
+        // only the header's bytes join it: the rest of the chunk is not copied
+        const count = Math.min(n - at, this.header.maxLength - this.scratchFill)
+        this.scratch!.set(view(chunk, at, count), this.scratchFill)
+        this.scratchFill += count
+        at += count
+        queue.push(view(this.scratch!, 0, this.scratchFill))
+        this.scratchFill = 0
+        this.scratchQueued = true
+      } else if (this.frameSize >= 0 && n - at < SMALL && this.assemble()) {
+        // a small chunk for a frame waiting in the queue, which would copy it: assemble the frame now
+        continue
+      } else {
+        // an empty queue keeps the chunk as it is: its frames are views of it (and the bytes before `at`
+        // are skipped there rather than cut off with a view of their own)
+        const front = queue.length === 0 ? at : 0
+        queue.push(front === at ? chunk : view(chunk, at, n - at))
+        queue.skip(front)
+        at = n
+      }
+      const error = this.drain(out)
+      this.scratchQueued = false
+      if (error !== undefined) return error
     }
+    return undefined
+  }
+
+  /** Cut the complete frames off the queue; then start assembling the unfinished one, or gather its header. */
+  private drain(out: Array<Uint8Array>): FramingError | undefined {
     const queue = this.queue
-    queue.push(chunk)
     while (queue.length > 0) {
       if (this.frameSize < 0) {
         const size = this.header.read(queue)
         if (typeof size !== "number") return size
-        if (size < 0) return undefined
+        if (size < 0) return this.gather()
         const emitted = size - this.header.strip
         if (emitted > this.options.maxFrameLength) {
           if (!this.options.skipOversize) {
@@ -84,16 +142,74 @@ export class SizedDecoder implements FrameDecoder {
         }
         this.frameSize = size
       }
+      // a frame still incomplete waits in the queue: a large chunk after it is kept there uncopied
       if (queue.length < this.frameSize) return undefined
+      // a frame short enough to lie in the gathered header bytes is a view of scratch: never write over it
+      if (this.scratchQueued) this.scratch = undefined
       out.push(queue.takeAfter(this.header.strip, this.frameSize - this.header.strip))
       this.frameSize = -1
     }
     return undefined
   }
 
+  /** Move a header split across chunks out of the queue (which may hold the whole chunk it came in) into `scratch`. */
+  private gather(): undefined {
+    const queue = this.queue
+    const max = this.header.maxLength
+    if (max > SCRATCH_MAX) return undefined
+    // the queue's bytes are copied out before scratch is written over (they may be a view of it)
+    if (this.scratch === undefined) this.scratch = new Uint8Array(max)
+    this.scratchFill = queue.length
+    queue.takeInto(this.scratch, 0, queue.length)
+    return undefined
+  }
+
+  /**
+   * Start assembling the unfinished frame at the front of the queue in memory
+   * of its own, twice what has arrived (at least `EAGER`, at most the frame),
+   * doubled as it fills. Returns whether it started: not while the queue holds
+   * less than the bytes to strip.
+   */
+  private assemble(): boolean {
+    const queue = this.queue
+    const strip = this.header.strip
+    const received = queue.length
+    if (received < strip) return false
+    queue.skip(strip)
+    // unzeroed: every byte is written before the frame is emitted
+    const assembly = unfilled(Math.min(this.frameSize - strip, Math.max(EAGER, received * 2)))
+    this.filled = received - strip
+    queue.takeInto(assembly, 0, this.filled)
+    this.assembly = assembly
+    return true
+  }
+
+  /** Copy what the chunk has of the frame being assembled into it, emitting it once complete; returns where its bytes end. */
+  private fill(chunk: Uint8Array, at: number, out: Array<Uint8Array>): number {
+    const missing = this.frameSize - this.header.strip - this.filled
+    const count = Math.min(missing, chunk.length - at)
+    let assembly = this.assembly!
+    if (this.filled + count > assembly.length) {
+      // the last growth is to the frame's exact size
+      const grown = unfilled(Math.min(this.filled + missing, Math.max(this.filled + count, assembly.length * 2)))
+      grown.set(view(assembly, 0, this.filled), 0)
+      this.assembly = assembly = grown
+    }
+    assembly.set(count === chunk.length ? chunk : view(chunk, at, count), this.filled)
+    this.filled += count
+    if (count === missing) {
+      out.push(assembly)
+      this.assembly = undefined
+      this.frameSize = -1
+    }
+    return at + count
+  }
+
   pending(): number {
-    // every complete frame has left the queue: what is in it is the unfinished one
-    return this.discard > 0 ? this.discarded : this.queue.length
+    // every complete frame has left: what is held is the unfinished one
+    if (this.discard > 0) return this.discarded
+    if (this.assembly !== undefined) return this.header.strip + this.filled
+    return this.scratchFill + this.queue.length
   }
 
   end(): FramingError | undefined {
@@ -104,13 +220,15 @@ export class SizedDecoder implements FrameDecoder {
         headerLength: this.discardHeader
       })
     }
-    if (this.queue.length === 0) return undefined
+    const received = this.pending()
+    if (received === 0) return undefined
     return this.frameSize < 0
-      ? new TruncatedFrameError({ received: this.queue.length })
-      : new TruncatedFrameError({
-        received: this.queue.length,
-        expected: this.frameSize,
-        headerLength: this.header.headerLength
-      })
+      ? new TruncatedFrameError({ received })
+      : new TruncatedFrameError({ received, expected: this.frameSize, headerLength: this.header.headerLength })
   }
 }
+
+/** An assembly starts with memory for up to this many bytes, whatever size the header announced. */
+const EAGER = 64 * 1024
+/** Headers longer than this (a length field far into the frame) are gathered in the queue instead. */
+const SCRATCH_MAX = 64

@@ -16,6 +16,7 @@ const MAX_VARINT_BYTES = 10
 export class VarintHeader implements SizeHeader {
   /** the varint's own bytes: stripped, and the whole header */
   strip = 0
+  readonly maxLength = MAX_VARINT_BYTES
   get headerLength(): number {
     return this.strip
   }

@@ -8,6 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Either, pipe } from "effect"
 import { IllegalArgumentException } from "effect/Cause"
 import * as Bytes from "../../src/Bytes.js"
+import { numberFields } from "../util/bytesFields.js"
 
 const detail = (got: Either.Either<unknown, Bytes.BytesError>): string => {
   if (Either.isRight(got)) throw new Error("expected a BytesError")
@@ -61,5 +62,11 @@ describe("Bytes: values in messages", () => {
     expect(pipe(Bytes.u16be, (field) => field.size)).toBe(2)
     expect(String(Bytes.u32le)).toBe("u32le")
     expect(`${Bytes.struct({ a: Bytes.u8 })}`).toBe("struct")
+  })
+
+  it.each(numberFields.map((f) => [f.name, f] as const))("%s: its kind is its name, in messages too", (name, { field, size }) => {
+    expect(field).toMatchObject({ kind: name, size })
+    const got = Bytes.encode(Bytes.struct({ x: field }))({ x: "no" })
+    expect(Either.isLeft(got) && got.left.detail).toMatch(new RegExp(` for ${name}, got "no"$`))
   })
 })

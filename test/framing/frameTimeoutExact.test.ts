@@ -32,7 +32,9 @@ const after = <A, E>(stream: Stream.Stream<A, E>, total: Duration.DurationInput)
   Effect.gen(function*() {
     const fiber = yield* Effect.fork(collect(stream))
     yield* TestClock.adjust(total)
-    return Option.map(yield* Fiber.poll(fiber), Exit.getOrElse(() => Either.left("defect" as const)))
+    return Option.map(yield* Fiber.poll(fiber), Exit.getOrElse((cause): never => {
+      throw new Error(`the decode died: ${String(cause)}`)
+    }))
   })
 
 const lengthPrefixed = Framing.lengthPrefixed({ lengthFieldLength: 2 })

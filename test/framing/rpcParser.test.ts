@@ -6,19 +6,14 @@
  * is the one thrown.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as Either from "effect/Either"
 import * as Framing from "../../src/Framing.js"
 import * as Message from "../../src/Message.js"
 import * as NetRpc from "../../src/rpc.js"
 import { bytes } from "../util/bytes.js"
 
-const thrown = (f: () => unknown): unknown => {
-  try {
-    f()
-  } catch (error) {
-    return error
-  }
-  throw new Error("expected a throw")
-}
+/** what `f` threw (a Right if it returned) */
+const thrown = (f: () => unknown) => Either.flip(Either.try({ try: f, catch: (error) => error }))
 
 describe("effect-net/rpc parser, edge cases", () => {
   it("a string is decoded as its UTF-8 bytes", () => {
@@ -32,7 +27,7 @@ describe("effect-net/rpc parser, edge cases", () => {
 
   it("a message that does not parse, then an oversized frame in the same chunk: the parse error is thrown", () => {
     const parser = NetRpc.make({ format: "json", framer: Framing.varint({ maxFrameLength: 16 }) }).unsafeMake()
-    const error = thrown(() => parser.decode(bytes([5], "{nope", [0x80, 0x04])))
+    const error = Either.getOrThrow(thrown(() => parser.decode(bytes([5], "{nope", [0x80, 0x04]))))
     expect(error).toBeInstanceOf(NetRpc.RpcDecodeError)
     expect(error).toMatchObject({ _tag: "RpcSerializationError", reason: "Decode" })
     expect((error as NetRpc.RpcDecodeError).cause).toBeInstanceOf(Message.MessageDecodeError)

@@ -28,6 +28,9 @@ describe("Bytes: values in messages", () => {
     [true, "a boolean"],
     [() => 1, "a function"],
     [Symbol("s"), "a symbol"],
+    [{}, "an object"],
+    [[1], "an object"],
+    [undefined, "undefined"],
     [1.5, "1.5"],
     [256n, "256n"]
   ])("%#: shown as %s", (value, text) => {
@@ -43,6 +46,22 @@ describe("Bytes: values in messages", () => {
     const got = Bytes.encode(Outer)({ id: 1, inner: value as never })
     expect(Either.isLeft(got) && got.left).toMatchObject({ reason: "OutOfRange", field: "inner", offset: 1 })
     expect(detail(got)).toBe(`expected an object with fields a, b, got ${text}`)
+  })
+
+  it("a value that is not in a struct: the message names no field", () => {
+    const got = Bytes.encode(Byte)(7 as never)
+    expect(Either.isLeft(got) && got.left).toMatchObject({ reason: "OutOfRange", field: "", offset: 0 })
+    expect(Either.isLeft(got) && got.left.message).toBe(
+      "value out of range at byte offset 0: expected an object with fields n, got 7"
+    )
+  })
+
+  it("bytes left over: one byte is singular; a struct without fields names none", () => {
+    const one = Bytes.decode(Bytes.struct({ a: Bytes.u8 }))(Uint8Array.of(1, 2))
+    expect(Either.isLeft(one) && one.left.message).toBe("1 byte left over after the last field (\"a\"), at byte offset 1")
+    const none = Bytes.decode(Bytes.struct({}))(Uint8Array.of(1, 2))
+    expect(Either.isLeft(none) && none.left).toMatchObject({ reason: "TrailingBytes", field: "" })
+    expect(Either.isLeft(none) && none.left.message).toBe("2 bytes left over after the last field, at byte offset 0")
   })
 
   it("a field name that is an array index is refused, with the name", () => {

@@ -1,0 +1,43 @@
+/**
+ * Exact checks behind mutation survivors of sized.ts and fixed.ts (issue 12): a frame being assembled
+ * from small chunks that then receives a chunk larger than twice its memory so far, and fixedLength's
+ * encode refusal and pass-through.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Either from "effect/Either"
+import * as Framing from "../../src/Framing.js"
+
+const decodeAll = (framer: Framing.Framer, chunks: ReadonlyArray<Uint8Array>) => {
+  const decoder = framer.decoder()
+  const out: Array<Uint8Array> = []
+  for (const chunk of chunks) expect(decoder.push(chunk, out)).toBeUndefined()
+  expect(decoder.end(out)).toBeUndefined()
+  return out
+}
+
+describe("sized framers: assembly growth", () => {
+  it("a small chunk starts the assembly, then one chunk brings more than twice what it holds", () => {
+    const body = Uint8Array.from({ length: 1024 * 1024 }, (_, i) => (i * 7 + 3) & 0xff)
+    const wire = Either.getOrThrow(Framing.lengthPrefixed({ maxFrameLength: 2 * 1024 * 1024 }).encodeFrame(body))
+    // header + 10 bytes, a 100-byte chunk (small: the assembly starts at 64 KiB), then 300 KiB at once, then the rest
+    const cuts = [14, 114, 114 + 300 * 1024, wire.length]
+    const chunks = cuts.map((end, i) => wire.subarray(i === 0 ? 0 : cuts[i - 1], end))
+    const frames = decodeAll(Framing.lengthPrefixed({ maxFrameLength: 2 * 1024 * 1024 }), chunks)
+    expect(frames).toHaveLength(1)
+    expect(frames[0]!.length).toBe(body.length)
+    expect(Buffer.from(frames[0]!).equals(Buffer.from(body))).toBe(true)
+  })
+})
+
+describe("fixedLength encoding", () => {
+  it("a frame of another size is refused, with both sizes", () => {
+    const got = Framing.fixedLength(4).encodeFrame(Uint8Array.of(1, 2, 3))
+    expect(Either.isLeft(got) && got.left).toBeInstanceOf(Framing.MalformedFrameError)
+    expect(Either.isLeft(got) && got.left.reason).toBe("frame of 3 bytes is not 4 bytes long")
+  })
+
+  it("a frame of the size goes out as it is: no header, no trailer, no copy", () => {
+    const frame = Uint8Array.of(1, 2, 3, 4)
+    expect(Either.getOrThrow(Framing.fixedLength(4).encodeFrame(frame))).toBe(frame)
+  })
+})

@@ -6,6 +6,6 @@ export default mergeConfig(base, defineConfig({
   test: {
     include: ["test/framing/**/*.test.ts", "test/properties/**/*.test.ts", "test/message/**/*.test.ts"],
     // 4000-deep nesting overflows the stack of Stryker's instrumented code before ours is reached
-    exclude: ["test/message/hostile.test.ts", "**/node_modules/**"]
+    exclude: ["test/message/hostileDeep.test.ts", "**/node_modules/**"]
   }
 }))

@@ -23,7 +23,7 @@ import { decodeChunks, utf8, wireOf } from "./support.js"
 
 const Any = Schema.Unknown
 const framed = (payload: Uint8Array) => concat([int32(payload.length), payload])
-const encodeError = <A>(codec: Message.Codec<A>, message: A) => Effect.flip(codec.encodeMessage(message))
+const encodeError = <A, R>(codec: Message.Codec<A, R>, message: A) => Effect.flip(codec.encodeMessage(message))
 
 describe("JSON: what encoding refuses, in the user's words", () => {
   const refused: ReadonlyArray<readonly [string, unknown, string]> = [

@@ -163,7 +163,8 @@ const syncThrowing = (error: Error) =>
 const effectThrowing = (error: Error) =>
   Schema.transformOrFail(Schema.String, Schema.String, {
     strict: true,
-    decode: (s) => Effect.map(Ctx, () => bomb(s, error)),
+    decode: (s, _, ast) =>
+      Effect.flatMap(Ctx, () => s === "refused" ? ParseResult.fail(new ParseResult.Type(ast, s)) : Effect.succeed(bomb(s, error))),
     encode: (s) => Effect.map(Ctx, () => bomb(s, error))
   })
 
@@ -195,12 +196,12 @@ describe("errors thrown by a schema", () => {
       expect(Exit.isFailure(encoded) && Cause.isDie(encoded.cause) && Cause.squash(encoded.cause)).toBe(bug)
     }).pipe(Effect.provideService(Ctx, "")))
 
-  it.effect("with a context: a value the schema refuses is MessageDecodeError Schema with a ParseError", () =>
+  it.effect("with a context: a value the schema's Effect refuses is MessageDecodeError Schema with a ParseError", () =>
     Effect.gen(function*() {
-      const codec = Message.json(Schema.Struct({ s: effectThrowing(new Error("unused")) }))
-      const got = yield* decodeChunks(codec, [framed(utf8("{\"s\":\"a\"}")), framed(utf8("{\"s\":1}"))])
-      expect(got.values).toEqual([{ s: "a" }])
-      expect(got.error).toMatchObject({ _tag: "MessageDecodeError", reason: "Schema", frame: utf8("{\"s\":1}") })
+      const codec = Message.json(effectThrowing(new Error("unused")))
+      const got = yield* decodeChunks(codec, [framed(utf8("\"a\"")), framed(utf8("\"refused\""))])
+      expect(got.values).toEqual(["a"])
+      expect(got.error).toMatchObject({ _tag: "MessageDecodeError", reason: "Schema", frame: utf8("\"refused\"") })
       expect(ParseResult.isParseError((got.error as Message.MessageDecodeError).cause)).toBe(true)
     }).pipe(Effect.provideService(Ctx, "")))
 })

@@ -84,7 +84,8 @@ describe("checkMsgPack accepts every standard family", () => {
     ["\"__proto__\" in an array that is a map value", bytes([0x81, 0xa1, 0x61, 0x92, 0xa9], PROTO, [0x01])],
     ["the key \"__proto__x\"", bytes([0x81, 0xaa], PROTO + "x", [0x01])],
     ["the key \"__proto_\"", bytes([0x81, 0xa8], "__proto_", [0x01])],
-    ["the key \"_a\" (starts like __proto__)", bytes([0x81, 0xa2], "_a", [0x01])]
+    ["the key \"_a\" (starts like __proto__)", bytes([0x81, 0xa2], "_a", [0x01])],
+    ["the key \"__proto_x\" (9 bytes, the last one differs)", bytes([0x81, 0xa9], "__proto_x", [0x01])]
   ]
   it.each(handBuilt)("%s", (_, frame) => {
     expect(checkMsgPack(frame)).toBeUndefined()

@@ -7,6 +7,9 @@
  *   BENCH_QUICK=1 node --import tsx bench/sockets.ts    (~1 min, rougher)
  *
  * Knobs: BENCH_ROUNDS, BENCH_ROUND_SECONDS, BENCH_BULK_MIB (512),
+ * BENCH_BULK_WARMUP_MIB (1024: the unmeasured first bulk run per variant and
+ * transport; effect-net's read path takes ~1 GiB to be JIT-compiled),
+ * BENCH_WARMUP_SECONDS (1, quick 0.5: the unmeasured first echo round per variant and case),
  * BENCH_WINDOW_KIB (bytes in flight while streaming, 1024), BENCH_VARIANTS
  * (comma-separated server ids), BENCH_CASES (comma-separated substrings of case
  * ids such as "tcp-stream-64", "unix-rr-64", "bulk"), BENCH_PROFILE_DIR (every
@@ -46,6 +49,10 @@ const config = {
   rounds: Number(env.BENCH_ROUNDS ?? (QUICK ? 3 : 5)),
   roundSeconds: Number(env.BENCH_ROUND_SECONDS ?? (QUICK ? 0.25 : 0.5)),
   bulkBytes: Number(env.BENCH_BULK_MIB ?? (QUICK ? 64 : 512)) * 1024 * 1024,
+  // Long enough for TurboFan: the bulk read path runs only ~4 times per MiB, and
+  // a receiver measured over its first GiB is measured while it compiles.
+  bulkWarmUpBytes: Number(env.BENCH_BULK_WARMUP_MIB ?? 1024) * 1024 * 1024,
+  warmUpSeconds: Number(env.BENCH_WARMUP_SECONDS ?? (QUICK ? 0.5 : 1)),
   windowBytes: Number(env.BENCH_WINDOW_KIB ?? 1024) * 1024,
   profileDir: env.BENCH_PROFILE_DIR
 }
@@ -264,7 +271,7 @@ interface Plan {
   readonly label: string
   readonly unit: "msg/s" | "MB/s"
   readonly variants: ReadonlyArray<Variant>
-  /** a warm-up run is shorter */
+  /** the unmeasured warm-up run, or a measured one */
   readonly command: (variant: Variant, warmUp: boolean) => Command
   /** per message (echo) or per MiB (bulk) */
   readonly per: (measured: Measured) => number
@@ -353,7 +360,7 @@ export const socketBench = async (): Promise<Results> => {
             type: c.mode,
             target: targetOf(servers.get(variant.server)!, c.transport),
             size: c.size,
-            seconds: warmUp ? config.roundSeconds / 2 : config.roundSeconds,
+            seconds: warmUp ? config.warmUpSeconds : config.roundSeconds,
             windowBytes: config.windowBytes
           }),
           per: (m) => m.frames
@@ -370,7 +377,7 @@ export const socketBench = async (): Promise<Results> => {
           command: (variant, warmUp) => ({
             type: "bulk",
             target: targetOf(servers.get(variant.server)!, transport),
-            bytes: warmUp ? Math.ceil(config.bulkBytes / 4) : config.bulkBytes,
+            bytes: warmUp ? config.bulkWarmUpBytes : config.bulkBytes,
             via: bulk.find((b) => b.id === variant.id)!.via
           }),
           per: (m) => m.bytes / 1024 / 1024

@@ -120,9 +120,11 @@ export class BytesError extends Data.TaggedError("BytesError")<{
   readonly detail: string
 }> {
   override get message(): string {
+    // a value that is not inside a struct has no field to name
+    const field = this.field === "" ? "" : this.reason === "TrailingBytes" ? ` ("${this.field}")` : `, field "${this.field}"`
     return this.reason === "TrailingBytes"
-      ? `${this.detail} ("${this.field}"), at byte offset ${this.offset}`
-      : `${headlines[this.reason]} at byte offset ${this.offset}, field "${this.field}": ${this.detail}`
+      ? `${this.detail}${field}, at byte offset ${this.offset}`
+      : `${headlines[this.reason]} at byte offset ${this.offset}${field}: ${this.detail}`
   }
 }
 

@@ -84,7 +84,7 @@ export class TruncatedFrameError extends Data.TaggedError("TruncatedFrameError")
 
   /** @since 0.1.0 */
   override get message(): string {
-    if (this.expected === undefined) return `stream ended inside a frame: ${this.received} bytes left over`
+    if (this.expected === undefined) return `stream ended inside a frame: ${this.received} byte${this.received === 1 ? "" : "s"} left over`
     if (this.headerLength === undefined) {
       return `stream ended inside a frame: ${this.received} of ${this.expected} bytes received`
     }

@@ -20,6 +20,7 @@ describe("framing error messages", () => {
 
   it("without a header, or without an expected size", () => {
     expect(new Framing.TruncatedFrameError({ received: 4 }).message).toBe("stream ended inside a frame: 4 bytes left over")
+    expect(new Framing.TruncatedFrameError({ received: 1 }).message).toBe("stream ended inside a frame: 1 byte left over")
     expect(new Framing.TruncatedFrameError({ received: 4 }).bodyReceived).toBeUndefined()
     expect(new Framing.TruncatedFrameError({ received: 2, expected: 3 }).message).toBe(
       "stream ended inside a frame: 2 of 3 bytes received"

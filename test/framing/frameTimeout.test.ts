@@ -135,6 +135,14 @@ describe("Framing.withFrameTimeout (issue 10: a drip defeats the idle timeout)",
         expect(Either.mapLeft(result, (error) => error._tag)).toStrictEqual(Either.left("FrameTimeoutError"))
       }))
 
+    it.effect("the bytes since its last output are the bytes received", () =>
+      Effect.gen(function*() {
+        // "abcd" whole, then "e" at 0.4 s starts the clock; "f", "g" in by 1.2 s, "h" due at 1.6 s: too late
+        const wire = Stream.concat(Stream.make(bytes("abcd")), paced([bytes("e"), bytes("f"), bytes("g"), bytes("h")], "400 millis"))
+        const result = yield* onTestClock(wire.pipe(quads.decode), "1 minute")
+        expect(result).toStrictEqual(Either.left(new Framing.FrameTimeoutError({ timeoutMillis: 1000, received: 3 })))
+      }))
+
     it.effect("whole frames with gaps do not", () =>
       Effect.gen(function*() {
         const result = yield* onTestClock(paced([bytes("abcd"), bytes("efgh")], "10 seconds").pipe(quads.decode), "1 minute")

@@ -153,6 +153,10 @@ export const show = (value: unknown): string =>
     ? "null"
     : value instanceof Uint8Array
     ? `${value.length} bytes`
+    : value === undefined
+    ? "undefined"
+    : typeof value === "object"
+    ? "an object"
     : `a ${typeof value}`
 
 const arrayIndex = /^(0|[1-9][0-9]*)$/
@@ -234,7 +238,7 @@ export const decode = <A, E>(
       reason: "TrailingBytes",
       offset: r.offset,
       field: struct.keys[struct.keys.length - 1] ?? "",
-      detail: `${r.length - r.offset} bytes left over after the last field`
+      detail: `${r.length - r.offset} byte${r.length - r.offset === 1 ? "" : "s"} left over after the last field`
     }))
   }
   return Either.right(value)

@@ -10,15 +10,10 @@ import * as Schema from "effect/Schema"
 import * as Message from "../../src/Message.js"
 import * as Utf8 from "../../src/Utf8.js"
 import { concat, int32 } from "../util/bytes.js"
-import { decodeChunks, utf8 } from "./support.js"
+import { decodeChunks, deepMsgPack, Tree, utf8 } from "./support.js"
 
 const framed = (payload: Uint8Array) => concat([int32(payload.length), payload])
 
-interface Tree extends ReadonlyArray<Tree> {}
-const Tree: Schema.Schema<Tree> = Schema.Array(Schema.suspend(() => Tree))
-
-/** `depth` nested arrays, innermost empty, as MessagePack: `91 91 … 90`. */
-const deepMsgPack = (depth: number) => new Uint8Array(depth).fill(0x91).fill(0x90, depth - 1)
 const deepJson = (depth: number) => utf8("[".repeat(depth) + "]".repeat(depth))
 const nested = (depth: number): Tree => {
   let tree: Tree = []
@@ -31,16 +26,6 @@ const decodeOne = <A>(codec: Message.Codec<A>, payload: Uint8Array) => decodeChu
 const Any = Schema.Unknown
 
 describe("deep nesting is a typed error, and the messages before it are kept", () => {
-  it.effect("msgpack: [[]] then a frame nested 4000 deep -> [[]], then MessageDecodeError Schema (RangeError)", () =>
-    Effect.gen(function*() {
-      const codec = Message.msgpack(Tree)
-      const first = yield* codec.encodeMessage([[]])
-      const got = yield* decodeChunks(codec, [concat([first, framed(deepMsgPack(4000))])])
-      expect(got.values).toEqual([[[]]])
-      expect(got.error).toMatchObject({ _tag: "MessageDecodeError", reason: "Schema" })
-      expect((got.error as Message.MessageDecodeError).cause).toBeInstanceOf(RangeError)
-    }))
-
   it.effect("json: 50 000 deep -> the valid message, then a typed error", () =>
     Effect.gen(function*() {
       const codec = Message.json(Tree)

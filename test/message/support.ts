@@ -78,3 +78,10 @@ export const decodeChunks = <A, R>(codec: Codec<A, R>, chunks: ReadonlyArray<Uin
   outcome(codec.decode(Stream.fromIterable(chunks)))
 
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
+
+/** Arrays of arrays, as deep as a test likes. */
+export interface Tree extends ReadonlyArray<Tree> {}
+export const Tree: Schema.Schema<Tree> = Schema.Array(Schema.suspend(() => Tree))
+
+/** `depth` nested arrays, innermost empty, as MessagePack: `91 91 … 90`. */
+export const deepMsgPack = (depth: number) => new Uint8Array(depth).fill(0x91).fill(0x90, depth - 1)

@@ -33,7 +33,7 @@ describe("fixedLength encoding", () => {
   it("a frame of another size is refused, with both sizes", () => {
     const got = Framing.fixedLength(4).encodeFrame(Uint8Array.of(1, 2, 3))
     expect(Either.isLeft(got) && got.left).toBeInstanceOf(Framing.MalformedFrameError)
-    expect(Either.isLeft(got) && got.left.reason).toBe("frame of 3 bytes is not 4 bytes long")
+    expect(Either.isLeft(got) && got.left).toMatchObject({ reason: "frame of 3 bytes is not 4 bytes long" })
   })
 
   it("a frame of the size goes out as it is: no header, no trailer, no copy", () => {

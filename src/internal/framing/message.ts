@@ -207,7 +207,13 @@ export const make = <A, I, R>(
     return bytes instanceof MessageEncodeError ? Either.left(bytes) : Either.right(bytes)
   }
   const encodeMessage = (message: A) => {
-    const bytes = payload(message)
+    let bytes: ReturnType<typeof payload>
+    try {
+      bytes = payload(message)
+    } catch (cause) {
+      // a schema that throws (not a stack overflow) is a bug: a defect of the returned Effect, not a throw here
+      return Effect.die(cause)
+    }
     return Either.isEither(bytes)
       ? Either.flatMap(bytes, framer.encodeFrame)
       : Effect.flatMap(bytes, framer.encodeFrame)

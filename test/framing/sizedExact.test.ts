@@ -41,3 +41,32 @@ describe("fixedLength encoding", () => {
     expect(Either.getOrThrow(Framing.fixedLength(4).encodeFrame(frame))).toBe(frame)
   })
 })
+
+describe("ByteQueue.takeInto", () => {
+  const queueOf = (...chunks: Array<Array<number>>) => {
+    const queue = new Framing.ByteQueue()
+    for (const chunk of chunks) queue.push(Uint8Array.from(chunk))
+    return queue
+  }
+
+  it("copies across chunks at the given offset and removes what it took", () => {
+    const queue = queueOf([1, 2], [3, 4, 5])
+    const target = new Uint8Array(6)
+    queue.takeInto(target, 1, 4)
+    expect(Array.from(target)).toEqual([0, 1, 2, 3, 4, 0])
+    expect(queue.length).toBe(1)
+    expect(queue.byteAt(0)).toBe(5)
+  })
+
+  it.each([
+    [-1, 2, 4, "ByteQueue: 2 bytes do not fit at -1 in a target of 4"],
+    [3, 2, 4, "ByteQueue: 2 bytes do not fit at 3 in a target of 4"],
+    [0, 3, 2, "ByteQueue: 3 bytes do not fit at 0 in a target of 2"]
+  ])("at %i, %i bytes into %i: a RangeError, and nothing is taken", (at, n, size, message) => {
+    const queue = queueOf([1, 2], [3])
+    const target = new Uint8Array(size)
+    expect(() => queue.takeInto(target, at, n)).toThrow(new RangeError(message))
+    expect(queue.length).toBe(3)
+    expect(Array.from(target)).toEqual(new Array(size).fill(0))
+  })
+})

@@ -10,8 +10,8 @@ import * as Server from "../../src/Server.js"
 import { makeReads } from "../../src/internal/socket/endpoint.js"
 import { rawConnect } from "../peers/support.js"
 
-// A parked read reuses one waiter per connection (endpoint.ts `makeReads`); these pin that an interrupted park
-// leaves nothing behind and that a second read parked beside it is woken as well.
+// Parked reads (endpoint.ts `makeReads`): an interrupted park leaves nothing behind, and a second read parked
+// beside it is woken as well.
 
 const text = (bytes: Option.Option<Uint8Array>) => Option.match(bytes, { onNone: () => "", onSome: (b) => Buffer.from(b).toString() })
 
@@ -52,13 +52,13 @@ describe("makeReads", () => {
     Effect.gen(function*() {
       const reads = makeReads(() => {})
       const park = reads.park()
-      const slot = yield* Effect.fork(park)
+      const first = yield* Effect.fork(park)
       yield* Effect.yieldNow()
       const other = yield* Effect.fork(park)
       yield* Effect.yieldNow()
       yield* Fiber.interrupt(other)
       expect(reads.hasParked()).toBe(true)
-      yield* Fiber.interrupt(slot)
+      yield* Fiber.interrupt(first)
       expect(reads.hasParked()).toBe(false)
     }))
 })

@@ -121,13 +121,6 @@ export const writeByOffer = (
  */
 export const wake = (waiters: Set<() => void>): void => {
   if (waiters.size === 0) return
-  if (waiters.size === 1) {
-    // The usual case (one parked pull); no copy.
-    const [f] = waiters as Iterable<() => void>
-    waiters.clear()
-    f!()
-    return
-  }
   const all = Array.from(waiters)
   waiters.clear()
   for (const f of all) f()
@@ -151,35 +144,17 @@ export interface Reads {
   /**
    * Waits for the next `wakeParked` (or wake of `also`, the transport's own
    * waiter set, when given); `onParked` runs once the waiter is registered.
-   * Build it once and run it for every park.
    */
   readonly park: (also?: Set<() => void>, onParked?: () => void) => Effect.Effect<void>
 }
 
-type Resume = (effect: Effect.Effect<void>) => void
-
 /** @internal */
 export const makeReads = (onReadWait: () => void): Reads => {
   const parked = new Set<() => void>()
-  // The one pull parked outside `parked`: a connection is read by one fiber, and a bulk reader parks several
-  // times per MiB, so its park allocates no waiter, no canceller and no Set entry (each add/delete or clear of
-  // a Set allocates in V8). A second concurrent park, or one woken through `also`, goes into `parked`.
-  let slot: Resume | undefined
-  const wakeSlot = () => {
-    const resume = slot
-    slot = undefined
-    resume?.(Effect.void)
-  }
-  // On interruption. Its fiber ignores the resume; should another pull hold the slot by then, it wakes early,
-  // polls and parks again.
-  const cancelSlot = Effect.sync(wakeSlot)
   let unanswered = false
-  const hasParked = () => slot !== undefined || parked.size > 0
+  const hasParked = () => parked.size > 0
   return {
-    wakeParked: () => {
-      wakeSlot()
-      wake(parked)
-    },
+    wakeParked: () => wake(parked),
     hasParked,
     pulled: () => {
       unanswered = true
@@ -188,17 +163,8 @@ export const makeReads = (onReadWait: () => void): Reads => {
       unanswered = false
     },
     isIdle: () => hasParked() && !unanswered,
-    park: (also, onParked) => {
-      const parkedNow = () => {
-        onParked?.()
-        onReadWait()
-      }
-      return Effect.async<void>((resume) => {
-        if (slot === undefined && also === undefined) {
-          slot = resume
-          parkedNow()
-          return cancelSlot
-        }
+    park: (also, onParked) =>
+      Effect.async<void>((resume) => {
         const waiter = () => {
           parked.delete(waiter)
           also?.delete(waiter)
@@ -206,12 +172,12 @@ export const makeReads = (onReadWait: () => void): Reads => {
         }
         parked.add(waiter)
         also?.add(waiter)
-        parkedNow()
+        onParked?.()
+        onReadWait()
         return Effect.sync(() => {
           parked.delete(waiter)
           also?.delete(waiter)
         })
       })
-    }
   }
 }

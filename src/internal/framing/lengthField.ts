@@ -86,7 +86,9 @@ export const layout = (config: LengthFieldConfig): FrameLayout<FramingError> => 
     },
     headerLength: () => strip,
     writeHeader(frame, target, at) {
-      target.fill(0, at, at + strip)
+      // only the bytes around the length field: it is written in full below
+      if (offset > 0) target.fill(0, at, at + Math.min(offset, strip))
+      if (strip > headerEnd) target.fill(0, at + headerEnd, at + strip)
       const value = strip + frame.length - headerEnd - config.lengthAdjustment
       writeUInt(target, at + offset, size, value, config.littleEndian)
     },
@@ -97,6 +99,11 @@ export const layout = (config: LengthFieldConfig): FrameLayout<FramingError> => 
 }
 
 const writeUInt = (target: Uint8Array, at: number, size: number, value: number, littleEndian: boolean): void => {
+  if (size <= 4) {
+    // below 2^32: shifts are exact, and far cheaper per frame than a division per byte
+    for (let k = 0; k < size; k++) target[at + (littleEndian ? k : size - 1 - k)] = (value >>> (8 * k)) & 0xff
+    return
+  }
   for (let k = 0; k < size; k++) {
     // division, not shifts: shifts are 32-bit and an 8-byte field holds up to 2^53
     target[at + (littleEndian ? k : size - 1 - k)] = Math.floor(value / 2 ** (8 * k)) % 256

@@ -63,6 +63,7 @@ export class LengthFieldHeader implements SizeHeader {
 export const layout = (config: LengthFieldConfig): FrameLayout<FramingError> => {
   const { initialBytesToStrip: strip, lengthFieldLength: size, lengthFieldOffset: offset } = config
   const headerEnd = offset + size
+  const maxValue = 2 ** (8 * size) - 1
   return {
     check(frame) {
       if (frame.length > config.maxFrameLength) {
@@ -79,7 +80,7 @@ export const layout = (config: LengthFieldConfig): FrameLayout<FramingError> => 
         })
       }
       const value = strip + frame.length - headerEnd - config.lengthAdjustment
-      if (value < 0 || value > 2 ** (8 * size) - 1) {
+      if (value < 0 || value > maxValue) {
         return new MalformedFrameError({ reason: `length ${value} does not fit a ${size}-byte length field` })
       }
       return undefined

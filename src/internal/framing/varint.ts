@@ -24,9 +24,12 @@ export class VarintHeader implements SizeHeader {
   read(queue: ByteQueue): number | MalformedFrameError {
     const available = Math.min(queue.length, MAX_VARINT_BYTES)
     let value = 0
+    // 128^i, kept as a running product: no Math.pow per byte (powers of two stay exact)
+    let scale = 1
     for (let i = 0; i < available; i++) {
       const byte = queue.byteAt(i)
-      value += (byte & 0x7f) * 2 ** (7 * i)
+      value += (byte & 0x7f) * scale
+      scale *= 0x80
       if (byte < 0x80) {
         if (i === MAX_VARINT_BYTES - 1 && byte > 1) {
           return new MalformedFrameError({ reason: "varint length overflows 64 bits" })

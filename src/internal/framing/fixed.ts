@@ -15,6 +15,9 @@ export class FixedHeader implements SizeHeader {
   read(): number {
     return this.size
   }
+  readAt(): number {
+    return this.size
+  }
 }
 
 /** @internal */

@@ -36,7 +36,24 @@ export class LengthFieldHeader implements SizeHeader {
   read(queue: ByteQueue): number | MalformedFrameError {
     const { headerEnd, config } = this
     if (queue.length < headerEnd) return -1
-    const field = queue.readUInt(config.lengthFieldOffset, config.lengthFieldLength, config.littleEndian)
+    return this.sizeOf(queue.readUInt(config.lengthFieldOffset, config.lengthFieldLength, config.littleEndian))
+  }
+
+  readAt(chunk: Uint8Array, at: number): number {
+    const { headerEnd, config } = this
+    if (chunk.length - at < headerEnd) return -1
+    const start = at + config.lengthFieldOffset
+    const end = start + config.lengthFieldLength
+    // value * 256 + byte, as ByteQueue.readUInt: exact up to 2^53
+    let field = 0
+    if (config.littleEndian) for (let k = end - 1; k >= start; k--) field = field * 256 + chunk[k]!
+    else for (let k = start; k < end; k++) field = field * 256 + chunk[k]!
+    const size = this.sizeOf(field)
+    return typeof size === "number" ? size : -1
+  }
+
+  private sizeOf(field: number): number | MalformedFrameError {
+    const { headerEnd, config } = this
     const size = field + config.lengthAdjustment + headerEnd
     if (size < headerEnd) {
       return new MalformedFrameError({

@@ -21,6 +21,12 @@ export interface SizeHeader {
    * cannot be right.
    */
   read(queue: ByteQueue): number | MalformedFrameError
+  /**
+   * The same, for a header that starts at `chunk[at]` with nothing queued:
+   * the size, or -1 whenever `read` would not give one (more bytes needed, or
+   * an error, which `read` then reports).
+   */
+  readAt(chunk: Uint8Array, at: number): number
   /** Bytes removed from the front of the frame whose size was just read. */
   readonly strip: number
   /** Header bytes (those before the body) of the frame whose size was just read. */
@@ -79,6 +85,10 @@ export class SizedDecoder implements FrameDecoder {
   push(chunk: Uint8Array, out: Array<Uint8Array>): FramingError | undefined {
     const n = chunk.length
     let at = 0
+    if (this.isIdle()) {
+      at = this.direct(chunk, out)
+      if (at === n) return undefined
+    }
     while (at < n) {
       if (this.discard > 0) {
         const count = Math.min(this.discard, n - at)
@@ -117,6 +127,34 @@ export class SizedDecoder implements FrameDecoder {
       if (error !== undefined) return error
     }
     return undefined
+  }
+
+  /** Nothing of an unfinished frame is held: the next byte starts a header. */
+  private isIdle(): boolean {
+    return this.queue.length === 0 && this.frameSize < 0 && this.assembly === undefined && this.scratchFill === 0 &&
+      this.discard === 0
+  }
+
+  /**
+   * The frames at the start of a chunk that come while nothing is pending
+   * (the usual case), cut as views of it with no queue in between; returns
+   * where the first frame it leaves starts: one that does not end in the
+   * chunk, is too large, or whose header is incomplete or wrong, all of which
+   * the queue's path takes from there.
+   */
+  private direct(chunk: Uint8Array, out: Array<Uint8Array>): number {
+    const header = this.header
+    const max = this.options.maxFrameLength
+    const n = chunk.length
+    let at = 0
+    while (at < n) {
+      const size = header.readAt(chunk, at)
+      const strip = header.strip
+      if (size < 0 || size > n - at || size - strip > max) return at
+      out.push(view(chunk, at + strip, size - strip))
+      at += size
+    }
+    return at
   }
 
   /** Cut the complete frames off the queue; then start assembling the unfinished one, or gather its header. */

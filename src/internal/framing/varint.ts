@@ -42,6 +42,24 @@ export class VarintHeader implements SizeHeader {
       ? new MalformedFrameError({ reason: `varint length longer than ${MAX_VARINT_BYTES} bytes` })
       : -1
   }
+
+  readAt(chunk: Uint8Array, at: number): number {
+    const available = Math.min(chunk.length - at, MAX_VARINT_BYTES)
+    let value = 0
+    let scale = 1
+    for (let i = 0; i < available; i++) {
+      const byte = chunk[at + i]!
+      value += (byte & 0x7f) * scale
+      scale *= 0x80
+      if (byte < 0x80) {
+        // an overflowing tenth byte: `read` reports it
+        if (i === MAX_VARINT_BYTES - 1 && byte > 1) return -1
+        this.strip = i + 1
+        return i + 1 + value
+      }
+    }
+    return -1
+  }
 }
 
 const varintLength = (value: number): number => {

@@ -70,3 +70,38 @@ describe("ByteQueue.takeInto", () => {
     expect(Array.from(target)).toEqual(new Array(size).fill(0))
   })
 })
+
+describe("sized framers: frames cut straight off a chunk while nothing is pending", () => {
+  const body = (_: Framing.Framer, wire: Uint8Array) => wire.subarray(wire.length - 3)
+  const kept = (_: Framing.Framer, wire: Uint8Array) => wire
+  const framers: ReadonlyArray<[string, Framing.Framer, typeof body]> = [
+    ["lengthPrefixed()", Framing.lengthPrefixed(), body],
+    [
+      "lengthPrefixed, little-endian 2-byte field at offset 1, header kept",
+      Framing.lengthPrefixed({ lengthFieldOffset: 1, lengthFieldLength: 2, byteOrder: "little", initialBytesToStrip: 0 }),
+      kept
+    ],
+    ["varint()", Framing.varint(), body],
+    ["fixedLength(3)", Framing.fixedLength(3), body]
+  ]
+  for (const [name, framer, expected] of framers) {
+    it(`${name}: whole frames as views of the chunk, then half a frame handed to the queue, completed by the next chunk`, () => {
+      const wires = [[1, 2, 3], [4, 5, 6], [7, 8, 9]].map((bytes) => Either.getOrThrow(framer.encodeFrame(Uint8Array.from(bytes))))
+      const wire = Buffer.concat(wires)
+      const first = wire.subarray(0, wire.length - 2)
+      const frames = decodeAll(framer, [first, wire.subarray(wire.length - 2)])
+      expect(frames.map((frame) => Array.from(frame))).toEqual(wires.map((w) => Array.from(expected(framer, w))))
+      // the first two lie in the first chunk: views of it, not copies
+      expect(frames[0]!.buffer).toBe(first.buffer)
+      expect(frames[1]!.buffer).toBe(first.buffer)
+    })
+  }
+
+  it("an empty frame is not a view: it keeps no chunk alive, on the direct path as on the queue's", () => {
+    const framer = Framing.lengthPrefixed()
+    const direct = decodeAll(framer, [Buffer.from([0, 0, 0, 0]), Buffer.from([0, 0, 0, 0])])
+    expect(direct.map((frame) => frame.buffer.byteLength)).toEqual([0, 0])
+    const queued = decodeAll(framer, [Buffer.from([0, 0]), Buffer.alloc(64 * 1024).subarray(0, 2)])
+    expect(queued.map((frame) => frame.buffer.byteLength)).toEqual([0])
+  })
+})

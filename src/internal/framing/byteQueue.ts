@@ -195,14 +195,9 @@ export class ByteQueue {
     this.check(pos, size)
     const first = this.chunks[this.head]!
     const start = this.offset + pos
-    // value * 256 + byte: exact up to 2^53, and no Math.pow per byte on the per-frame path
+    if (start + size <= first.length) return readUIntAt(first, start, size, littleEndian)
     let value = 0
-    if (start + size <= first.length) {
-      if (littleEndian) for (let k = start + size - 1; k >= start; k--) value = value * 256 + first[k]!
-      else for (let k = start; k < start + size; k++) value = value * 256 + first[k]!
-    } else {
-      for (let k = 0; k < size; k++) value = value * 256 + this.byteAt(pos + (littleEndian ? size - 1 - k : k))
-    }
+    for (let k = 0; k < size; k++) value = value * 256 + this.byteAt(pos + (littleEndian ? size - 1 - k : k))
     return value
   }
 
@@ -375,6 +370,20 @@ export class ByteQueue {
       }
     }
   }
+}
+
+/**
+ * The unsigned integer of `size` bytes at `bytes[start]` (all there), as
+ * `ByteQueue.readUInt`: value * 256 + byte, exact up to 2^53, and no
+ * Math.pow per byte on the per-frame path.
+ *
+ * @internal
+ */
+export const readUIntAt = (bytes: Uint8Array, start: number, size: number, littleEndian: boolean): number => {
+  let value = 0
+  if (littleEndian) for (let k = start + size - 1; k >= start; k--) value = value * 256 + bytes[k]!
+  else for (let k = start; k < start + size; k++) value = value * 256 + bytes[k]!
+  return value
 }
 
 /**

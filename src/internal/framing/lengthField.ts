@@ -1,4 +1,4 @@
-import type { ByteQueue } from "./byteQueue.js"
+import { type ByteQueue, readUIntAt } from "./byteQueue.js"
 import { FrameTooLargeError, type FramingError, MalformedFrameError } from "../../Framing.js"
 import { maxBufferLength } from "./options.js"
 import { EMPTY, type FrameLayout } from "./layout.js"
@@ -42,13 +42,9 @@ export class LengthFieldHeader implements SizeHeader {
   readAt(chunk: Uint8Array, at: number): number {
     const { headerEnd, config } = this
     if (chunk.length - at < headerEnd) return -1
-    const start = at + config.lengthFieldOffset
-    const end = start + config.lengthFieldLength
-    // value * 256 + byte, as ByteQueue.readUInt: exact up to 2^53
-    let field = 0
-    if (config.littleEndian) for (let k = end - 1; k >= start; k--) field = field * 256 + chunk[k]!
-    else for (let k = start; k < end; k++) field = field * 256 + chunk[k]!
-    const size = this.sizeOf(field)
+    const size = this.sizeOf(
+      readUIntAt(chunk, at + config.lengthFieldOffset, config.lengthFieldLength, config.littleEndian)
+    )
     return typeof size === "number" ? size : -1
   }
 

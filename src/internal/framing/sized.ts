@@ -151,7 +151,8 @@ export class SizedDecoder implements FrameDecoder {
       const size = header.readAt(chunk, at)
       const strip = header.strip
       if (size < 0 || size > n - at || size - strip > max) return at
-      out.push(view(chunk, at + strip, size - strip))
+      // an empty frame is no view: it would keep the whole chunk alive (as the queue's `take(0)`)
+      out.push(size === strip ? new Uint8Array(0) : view(chunk, at + strip, size - strip))
       at += size
     }
     return at

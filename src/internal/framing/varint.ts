@@ -21,13 +21,26 @@ export class VarintHeader implements SizeHeader {
     return this.strip
   }
 
+  /** a varint split across chunks, gathered for `parse` */
+  private readonly gathered = new Uint8Array(MAX_VARINT_BYTES)
+
   read(queue: ByteQueue): number | MalformedFrameError {
     const available = Math.min(queue.length, MAX_VARINT_BYTES)
+    for (let i = 0; i < available; i++) this.gathered[i] = queue.byteAt(i)
+    return this.parse(this.gathered, 0, available)
+  }
+
+  readAt(chunk: Uint8Array, at: number): number {
+    const size = this.parse(chunk, at, Math.min(chunk.length - at, MAX_VARINT_BYTES))
+    return typeof size === "number" ? size : -1
+  }
+
+  private parse(bytes: Uint8Array, at: number, available: number): number | MalformedFrameError {
     let value = 0
     // 128^i, kept as a running product: no Math.pow per byte (powers of two stay exact)
     let scale = 1
     for (let i = 0; i < available; i++) {
-      const byte = queue.byteAt(i)
+      const byte = bytes[at + i]!
       value += (byte & 0x7f) * scale
       scale *= 0x80
       if (byte < 0x80) {
@@ -41,24 +54,6 @@ export class VarintHeader implements SizeHeader {
     return available === MAX_VARINT_BYTES
       ? new MalformedFrameError({ reason: `varint length longer than ${MAX_VARINT_BYTES} bytes` })
       : -1
-  }
-
-  readAt(chunk: Uint8Array, at: number): number {
-    const available = Math.min(chunk.length - at, MAX_VARINT_BYTES)
-    let value = 0
-    let scale = 1
-    for (let i = 0; i < available; i++) {
-      const byte = chunk[at + i]!
-      value += (byte & 0x7f) * scale
-      scale *= 0x80
-      if (byte < 0x80) {
-        // an overflowing tenth byte: `read` reports it
-        if (i === MAX_VARINT_BYTES - 1 && byte > 1) return -1
-        this.strip = i + 1
-        return i + 1 + value
-      }
-    }
-    return -1
   }
 }
 

@@ -212,7 +212,7 @@ export interface Framer<O = Uint8Array, E = FramingError> {
   /**
    * One element per frame -> wire bytes. The built-in framers write the
    * frames of each input chunk into one buffer (one element per chunk,
-   * flushed every 64 KiB), and send a frame of 1 KiB or more as its own
+   * flushed every 64 KiB), and send a frame of 16 KiB or more as its own
    * element, uncopied, between its header and its trailer, for a batched
    * socket write to send together. `make` framers emit one element per frame.
    * The bytes are the same either way. A refused frame fails the stream after

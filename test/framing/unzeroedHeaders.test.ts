@@ -37,9 +37,9 @@ describe("stripped header bytes are written as zeros in unzeroed memory", () => 
     Effect.gen(function*() {
       const framer = Framing.lengthPrefixed({ lengthFieldOffset: 1, lengthFieldLength: 2, initialBytesToStrip: 6 })
       const small = Uint8Array.of(0x62)
-      const large = new Uint8Array(1024).fill(0x61)
+      const large = new Uint8Array(16 * 1024).fill(0x61)
       const out = yield* Stream.make(small, large).pipe(framer.encode, Stream.runCollect)
-      expect(out.pipe(Chunk.map((piece) => piece.length), Chunk.toReadonlyArray)).toEqual([7 + 6, 1024])
-      expect(hex(concat(Chunk.toReadonlyArray(out)))).toBe("00" + "0004" + "000000" + "62" + "00" + "0403" + "000000" + "61".repeat(1024))
+      expect(out.pipe(Chunk.map((piece) => piece.length), Chunk.toReadonlyArray)).toEqual([7 + 6, 16 * 1024])
+      expect(hex(concat(Chunk.toReadonlyArray(out)))).toBe("00" + "0004" + "000000" + "62" + "00" + "4003" + "000000" + "61".repeat(16 * 1024))
     }))
 })

@@ -60,17 +60,15 @@ const write = <E>(layout: FrameLayout<E>, frame: Uint8Array, header: number, tar
  * Frames this long or longer go out as header, frame, trailer: the frame is
  * not copied, and a batched socket write (writev) sends the pieces together.
  * Below it, copying the frame into the shared buffer is cheaper than one more
- * buffer to write. It was 16 KiB, from bench/framing.ts (a 16 KiB memcpy costs
- * ~1 µs); on a socket, 4 KiB frames copied into a fresh 64 KiB buffer per pull
- * cost more than the copy (the buffer's allocation and the collections its
- * external memory brings): at 1 KiB the server's CPU per 4 KiB echoed frame
- * fell 12% (TCP) and 5% (Unix) (`bench/sockets.ts`, bench/PROFILE.md "After
- * 5"). It matches the socket's own write batching (`writeBatch`), which
- * coalesces pieces under 1 KiB and sends larger ones as they are.
+ * buffer to write (bench/framing.ts: at 16 KiB a memcpy costs ~1 µs). At
+ * 1 KiB, effect-net's own sink spent 5–12% less CPU per 4 KiB echoed frame,
+ * but a writer that makes a syscall per element (@effect/platform's socket
+ * `writer`) made two per frame and fell from 0.47× to 0.19× raw on the same
+ * bench (bench/PROFILE.md, "After 5"), so it stays here.
  *
  * @internal
  */
-export const LARGE_FRAME = 1024
+export const LARGE_FRAME = 16 * 1024
 
 /** a batch buffer is sent once it holds this much, so one huge input chunk does not become one huge buffer */
 const BATCH_BYTES = 64 * 1024

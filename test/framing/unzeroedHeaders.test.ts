@@ -43,3 +43,13 @@ describe("stripped header bytes are written as zeros in unzeroed memory", () => 
       expect(hex(concat(Chunk.toReadonlyArray(out)))).toBe("00" + "0004" + "000000" + "62" + "00" + "4003" + "000000" + "61".repeat(16 * 1024))
     }))
 })
+
+describe("8-byte length fields", () => {
+  it("carry every byte of a length above 255, in either byte order", () => {
+    const frame = new Uint8Array(0x1_02_03).fill(0x61)
+    const big = Either.getOrThrow(Framing.lengthPrefixed({ lengthFieldLength: 8, maxFrameLength: 1 << 20 }).encodeFrame(frame))
+    expect(hex(big.subarray(0, 8))).toBe("0000000000010203")
+    const little = Either.getOrThrow(Framing.lengthPrefixed({ lengthFieldLength: 8, byteOrder: "little", maxFrameLength: 1 << 20 }).encodeFrame(frame))
+    expect(hex(little.subarray(0, 8))).toBe("0302010000000000")
+  })
+})

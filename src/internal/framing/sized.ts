@@ -129,10 +129,9 @@ export class SizedDecoder implements FrameDecoder {
     return undefined
   }
 
-  /** Nothing of an unfinished frame is held: the next byte starts a header. */
+  /** Nothing of an unfinished frame is held: the next byte starts a header. (An assembly has a `frameSize`.) */
   private isIdle(): boolean {
-    return this.queue.length === 0 && this.frameSize < 0 && this.assembly === undefined && this.scratchFill === 0 &&
-      this.discard === 0
+    return this.queue.length === 0 && this.frameSize < 0 && this.scratchFill === 0 && this.discard === 0
   }
 
   /**

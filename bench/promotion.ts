@@ -4,9 +4,13 @@
  * decoded, scavenges free about a third of the new space, and frames that
  * died as soon as they were drained stay in the old generation until the
  * next mark-compact; in others it stays at the input's ~130 MiB. One process
- * per run, since the mode a process falls into decides the figure. Not
- * diagnosed: the same decoder in a plain loop, or inside one `Stream.mapChunks`
- * callback, was never seen doing it.
+ * per run, since the mode a process falls into decides the figure. The cause
+ * is V8's allocation-site pretenuring (`--no-allocation-site-pretenuring`
+ * stops it): a site whose objects often outlive a scavenge is switched to
+ * allocate in the old generation, where each dead object keeps the young ones
+ * it points to alive until a mark-compact. `ByteQueue`'s fresh array per
+ * drain was such a site (fixed: it is emptied in place); run this with
+ * `--trace-pretenuring-statistics` to see whether a site is still tenured.
  *
  *   node --import tsx bench/promotion.ts            (every shape, PROMOTION_RUNS=3 processes each)
  *   node --import tsx bench/promotion.ts <shape>    (one process)

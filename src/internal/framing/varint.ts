@@ -26,8 +26,14 @@ export class VarintHeader implements SizeHeader {
 
   read(queue: ByteQueue): number | MalformedFrameError {
     const available = Math.min(queue.length, MAX_VARINT_BYTES)
-    for (let i = 0; i < available; i++) this.gathered[i] = queue.byteAt(i)
-    return this.parse(this.gathered, 0, available)
+    let gathered = 0
+    while (gathered < available) {
+      const byte = queue.byteAt(gathered)
+      this.gathered[gathered++] = byte
+      // the bytes after the one that ends the varint are the body's: not read per frame
+      if (byte < 0x80) break
+    }
+    return this.parse(this.gathered, 0, gathered)
   }
 
   readAt(chunk: Uint8Array, at: number): number {

@@ -56,8 +56,12 @@ const SHORT_RUN_REPS = 10
 /** the naive decoder is skipped when one frame alone would make it copy more than this */
 const NAIVE_MAX_COPY_PER_FRAME = 2 * 1024 * MiB
 
-const FRAME_SIZES = [16, KiB, 64 * KiB, MiB]
-const CHUNK_SIZES = [64, 1460, 64 * KiB]
+/** BENCH_FRAME_SIZES / BENCH_CHUNK_SIZES: comma-separated byte counts, to run some cells only */
+const sizes = (name: string, all: ReadonlyArray<number>): ReadonlyArray<number> =>
+  process.env[name] === undefined ? all : process.env[name]!.split(",").map(Number)
+const FRAME_SIZES = sizes("BENCH_FRAME_SIZES", [16, KiB, 64 * KiB, MiB])
+const CHUNK_SIZES = sizes("BENCH_CHUNK_SIZES", [64, 1460, 64 * KiB])
+/** BENCH_DECODE_VARIANTS: a comma-separated subset of the variants' names (the ceiling always runs) */
 const VARIANTS: ReadonlyArray<Variant> = [
   plain,
   effectBatched,
@@ -66,7 +70,9 @@ const VARIANTS: ReadonlyArray<Variant> = [
   sourceOnly,
   itLengthPrefixed,
   naive
-]
+].filter((v) => v === plain || process.env.BENCH_DECODE_VARIANTS?.split(",").includes(v.name) !== false)
+/** some cells or variants only: the targets and the delimiter table need them all */
+const PARTIAL = ["BENCH_FRAME_SIZES", "BENCH_CHUNK_SIZES", "BENCH_DECODE_VARIANTS"].some((n) => process.env[n] !== undefined)
 
 interface Result {
   readonly variant: Variant
@@ -195,6 +201,70 @@ const checkOnePerPull = async (): Promise<void> => {
   }
 }
 
+type Find = (variant: Variant, frameSize: number, chunkSize: number) => Result
+
+const targets = (find: Find, ratio: (r: Result) => number): void => {
+  console.log(`## Targets`)
+  console.log()
+  const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL")
+  for (const frameSize of FRAME_SIZES) {
+    const min = frameSize >= KiB ? 0.8 : 0.5
+    for (const chunkSize of CHUNK_SIZES) {
+      const x = ratio(find(effectBatched, frameSize, chunkSize))
+      console.log(
+        `- ${verdict(x >= min)} batched ≥ ${min}× ceiling, ${fmtSize(frameSize)} frames in ${fmtSize(chunkSize)} chunks: ${
+          x.toFixed(2)
+        }×`
+      )
+    }
+  }
+  for (const frameSize of FRAME_SIZES) {
+    const x = ratio(find(effectOnePerPull, frameSize, 64 * KiB))
+    console.log(
+      `- ${verdict(x >= 0.7)} 1 chunk/pull ≥ 0.7× ceiling, ${fmtSize(frameSize)} frames in 64 KiB chunks: ${
+        x.toFixed(2)
+      }×`
+    )
+  }
+  console.log(
+    `- per-pull overhead (1 chunk/pull µs per input chunk − plain µs per input chunk); ` +
+      `of which the source + runner alone (runDrain), and the rest (decoder, adapter, consumer):`
+  )
+  for (const chunkSize of [64, 1460]) {
+    for (const frameSize of FRAME_SIZES) {
+      const total = perChunkUs(find(effectOnePerPull, frameSize, chunkSize)) -
+        perChunkUs(find(plain, frameSize, chunkSize))
+      const source = perChunkUs(find(sourceOnly, frameSize, chunkSize))
+      console.log(
+        `  - ${fmtSize(chunkSize)} chunks, ${fmtSize(frameSize)} frames: ${total.toFixed(2)} µs/pull ` +
+          `(source + runner ${source.toFixed(2)} µs, rest ${(total - source).toFixed(2)} µs)`
+      )
+    }
+  }
+  for (const variant of [effectBatched, effectOnePerPull, plain]) {
+    const small = find(variant, MiB, 64)
+    const large = find(variant, MiB, 64 * KiB)
+    const factor = mbps(large) / mbps(small)
+    const target = variant === effectBatched
+    console.log(
+      `- ${target ? verdict(factor <= 2) : "info"} 1 MiB frames in 64 B chunks ≤ 2× the time of 64 KiB chunks, ` +
+        `${variant.name}: ${factor.toFixed(2)}× ` +
+        `(${mbps(small).toFixed(0)} vs ${mbps(large).toFixed(0)} MB/s)` +
+        (target ? "" : variant === plain ? " (the ceiling's own factor)" : " (includes 16k pulls per frame)")
+    )
+  }
+  {
+    // a quadratic path makes the time per byte grow with the frame size; a linear one does not
+    const mid = find(effectBatched, 64 * KiB, 64)
+    const big = find(effectBatched, MiB, 64)
+    console.log(
+      `- info linearity, effect-net batched at 64 B chunks: ${mbps(mid).toFixed(0)} MB/s with 64 KiB frames, ` +
+        `${mbps(big).toFixed(0)} MB/s with 1 MiB frames (quadratic work would make 1 MiB frames ~16× slower per byte)`
+    )
+  }
+  console.log()
+}
+
 /** One decode figure, as bench/results.json keeps it. */
 export interface DecodeFigure {
   readonly frameSize: number
@@ -292,66 +362,10 @@ export const decodeBench = async (): Promise<Array<DecodeFigure>> => {
   }
   console.log()
 
-  console.log(`## Targets`)
-  console.log()
-  const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL")
-  for (const frameSize of FRAME_SIZES) {
-    const min = frameSize >= KiB ? 0.8 : 0.5
-    for (const chunkSize of CHUNK_SIZES) {
-      const x = ratio(find(effectBatched, frameSize, chunkSize))
-      console.log(
-        `- ${verdict(x >= min)} batched ≥ ${min}× ceiling, ${fmtSize(frameSize)} frames in ${fmtSize(chunkSize)} chunks: ${
-          x.toFixed(2)
-        }×`
-      )
-    }
+  if (!PARTIAL) {
+    targets(find, ratio)
+    await delimiterScaling()
   }
-  for (const frameSize of FRAME_SIZES) {
-    const x = ratio(find(effectOnePerPull, frameSize, 64 * KiB))
-    console.log(
-      `- ${verdict(x >= 0.7)} 1 chunk/pull ≥ 0.7× ceiling, ${fmtSize(frameSize)} frames in 64 KiB chunks: ${
-        x.toFixed(2)
-      }×`
-    )
-  }
-  console.log(
-    `- per-pull overhead (1 chunk/pull µs per input chunk − plain µs per input chunk); ` +
-      `of which the source + runner alone (runDrain), and the rest (decoder, adapter, consumer):`
-  )
-  for (const chunkSize of [64, 1460]) {
-    for (const frameSize of FRAME_SIZES) {
-      const total = perChunkUs(find(effectOnePerPull, frameSize, chunkSize)) -
-        perChunkUs(find(plain, frameSize, chunkSize))
-      const source = perChunkUs(find(sourceOnly, frameSize, chunkSize))
-      console.log(
-        `  - ${fmtSize(chunkSize)} chunks, ${fmtSize(frameSize)} frames: ${total.toFixed(2)} µs/pull ` +
-          `(source + runner ${source.toFixed(2)} µs, rest ${(total - source).toFixed(2)} µs)`
-      )
-    }
-  }
-  for (const variant of [effectBatched, effectOnePerPull, plain]) {
-    const small = find(variant, MiB, 64)
-    const large = find(variant, MiB, 64 * KiB)
-    const factor = mbps(large) / mbps(small)
-    const target = variant === effectBatched
-    console.log(
-      `- ${target ? verdict(factor <= 2) : "info"} 1 MiB frames in 64 B chunks ≤ 2× the time of 64 KiB chunks, ` +
-        `${variant.name}: ${factor.toFixed(2)}× ` +
-        `(${mbps(small).toFixed(0)} vs ${mbps(large).toFixed(0)} MB/s)` +
-        (target ? "" : variant === plain ? " (the ceiling's own factor)" : " (includes 16k pulls per frame)")
-    )
-  }
-  {
-    // a quadratic path makes the time per byte grow with the frame size; a linear one does not
-    const mid = find(effectBatched, 64 * KiB, 64)
-    const big = find(effectBatched, MiB, 64)
-    console.log(
-      `- info linearity, effect-net batched at 64 B chunks: ${mbps(mid).toFixed(0)} MB/s with 64 KiB frames, ` +
-        `${mbps(big).toFixed(0)} MB/s with 1 MiB frames (quadratic work would make 1 MiB frames ~16× slower per byte)`
-    )
-  }
-  console.log()
-  await delimiterScaling()
   console.log(`Load average at end: ${load()}`)
   console.log(`Bench runtime: ${((performance.now() - started) / 1000).toFixed(0)} s`)
   console.log()

@@ -184,6 +184,34 @@ describe("assembly memory", () => {
     expect(Buffer.from(frames[0]!).equals(Buffer.from(frameOf(200 * KiB, 1)))).toBe(true)
   })
 
+  // What the decoder reserves when a frame's header arrives (split across two chunks, so the queue's path reads
+  // it, or whole at the start of a chunk) with the first 20 KiB of its body: a frame of up to 64 KiB is assembled
+  // at once in memory of its exact size (and the chunk it came in is not kept); a longer one waits uncopied.
+  const reservedAfter = (frameLength: number, splitHeader: boolean) => {
+    const framer = Framing.lengthPrefixed({ maxFrameLength: MiB })
+    const wire = Either.getOrThrow(framer.encodeFrame(frameOf(frameLength, 3)))
+    const decoder = framer.decoder()
+    const frames: Array<Uint8Array> = []
+    const before = process.memoryUsage().arrayBuffers
+    if (splitHeader) decoder.push(wire.subarray(0, 2), frames)
+    decoder.push(wire.subarray(splitHeader ? 2 : 0, 4 + 20 * KiB), frames)
+    const reserved = process.memoryUsage().arrayBuffers - before
+    expect(frames).toEqual([])
+    expect(decoder.pending!()).toBe(4 + 20 * KiB)
+    return reserved
+  }
+  for (const splitHeader of [true, false]) {
+    it(`a frame of up to 64 KiB is assembled as soon as its header is read, ${splitHeader ? "split across chunks" : "whole"}`, () => {
+      for (const length of [40 * KiB, 64 * KiB]) {
+        const reserved = reservedAfter(length, splitHeader)
+        expect(reserved).toBeGreaterThanOrEqual(length)
+        expect(reserved).toBeLessThan(length + 8 * KiB)
+      }
+      expect(reservedAfter(64 * KiB + 1, splitHeader)).toBeLessThan(8 * KiB)
+      expect(reservedAfter(200 * KiB, splitHeader)).toBeLessThan(8 * KiB)
+    })
+  }
+
   it("a frame larger than 64 KiB in small chunks is assembled in memory that grows to its exact size", () => {
     const framer = Framing.lengthPrefixed({ maxFrameLength: MiB })
     const wire = Either.getOrThrow(framer.encodeFrame(frameOf(100 * KiB + 3, 2)))

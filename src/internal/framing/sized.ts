@@ -46,18 +46,19 @@ export interface SizedOptions {
  * checked as soon as the size is known, so an absurd size fails (or starts
  * a skip) before a single body byte is buffered.
  *
- * A frame that lies in one chunk is a view of it. The rest of a frame that
- * spans chunks waits in the queue while large chunks (1 KiB or more) come,
- * kept there uncopied, and is copied once when it completes. When a small
- * chunk comes for it instead (the queue would copy that chunk, and then the
- * frame again), the frame is assembled in unzeroed memory of its own
- * (`assembly`) and the bytes still to come are copied straight in as they
- * arrive: one copy. That memory is twice what has arrived (at least `EAGER`,
- * at most the frame), doubled as it fills, so a header alone never reserves
- * more than `EAGER` bytes and what is held stays under twice the bytes
- * received plus `EAGER` (the memory bound of the `ByteQueue`). A header split
- * across chunks is gathered in `scratch`, so the chunk completing it is not
- * copied.
+ * A frame that lies in one chunk is a view of it. A frame that spans chunks
+ * is assembled in unzeroed memory of its own (`assembly`), its bytes copied
+ * straight in as they arrive: one copy, as a hand-written decoder does. That
+ * memory is the frame when it fits in `EAGER`; a longer frame waits in the
+ * queue while large chunks (1 KiB or more) come, kept there uncopied and
+ * copied once when it completes, and is assembled only when a small chunk
+ * comes for it (the queue would copy that chunk, and then the frame again),
+ * in twice what has arrived (at least `EAGER`, at most the frame), doubled as
+ * it fills. So a header alone never reserves more than `EAGER` bytes and what
+ * is held stays under twice the bytes received plus `EAGER` (the memory bound
+ * of the `ByteQueue`). A header split across chunks is gathered in `scratch`,
+ * so the chunk completing it is not copied. Whenever nothing is pending, the
+ * frames that follow are cut straight off the chunk (`direct`).
  *
  * @internal
  */
@@ -85,20 +86,20 @@ export class SizedDecoder implements FrameDecoder {
   push(chunk: Uint8Array, out: Array<Uint8Array>): FramingError | undefined {
     const n = chunk.length
     let at = 0
-    if (this.isIdle()) {
-      at = this.direct(chunk, out)
-      if (at === n) return undefined
-    }
     while (at < n) {
+      if (this.assembly !== undefined) {
+        at = this.fill(chunk, at, out)
+        continue
+      }
+      if (this.isIdle()) {
+        at = this.direct(chunk, at, out)
+        if (at === n) return undefined
+      }
       if (this.discard > 0) {
         const count = Math.min(this.discard, n - at)
         this.discard -= count
         this.discarded += count
         at += count
-        continue
-      }
-      if (this.assembly !== undefined) {
-        at = this.fill(chunk, at, out)
         continue
       }
       const queue = this.queue
@@ -141,15 +142,15 @@ export class SizedDecoder implements FrameDecoder {
    * chunk, is too large, or whose header is incomplete or wrong, all of which
    * the queue's path takes from there.
    */
-  private direct(chunk: Uint8Array, out: Array<Uint8Array>): number {
+  private direct(chunk: Uint8Array, at: number, out: Array<Uint8Array>): number {
     const header = this.header
     const max = this.options.maxFrameLength
     const n = chunk.length
-    let at = 0
     while (at < n) {
       const size = header.readAt(chunk, at)
       const strip = header.strip
-      if (size < 0 || size > n - at || size - strip > max) return at
+      if (size < 0 || size - strip > max) return at
+      if (size > n - at) return this.assembleFrom(chunk, at, size)
       // an empty frame is no view: it would keep the whole chunk alive (as the queue's `take(0)`)
       out.push(size === strip ? new Uint8Array(0) : view(chunk, at + strip, size - strip))
       at += size
@@ -180,8 +181,12 @@ export class SizedDecoder implements FrameDecoder {
         }
         this.frameSize = size
       }
-      // a frame still incomplete waits in the queue: a large chunk after it is kept there uncopied
-      if (queue.length < this.frameSize) return undefined
+      if (queue.length < this.frameSize) {
+        // a frame that fits in EAGER is assembled at once, as it would be by the first small chunk;
+        // a longer one waits in the queue, where a large chunk after it is kept uncopied
+        if (this.frameSize - this.header.strip <= EAGER) this.assemble()
+        return undefined
+      }
       // a frame short enough to lie in the gathered header bytes is a view of scratch: never write over it
       if (this.scratchQueued) this.scratch = undefined
       out.push(queue.takeAfter(this.header.strip, this.frameSize - this.header.strip))
@@ -220,6 +225,25 @@ export class SizedDecoder implements FrameDecoder {
     queue.takeInto(assembly, 0, this.filled)
     this.assembly = assembly
     return true
+  }
+
+  /**
+   * The frame of `size` wire bytes that starts at `chunk[at]` and does not end
+   * in it: assembled at once when it fits in `EAGER` (as `drain` would), so
+   * its first bytes skip the queue. Returns where the queue's path takes over:
+   * the chunk's end once assembling, `at` otherwise.
+   */
+  private assembleFrom(chunk: Uint8Array, at: number, size: number): number {
+    const strip = this.header.strip
+    const n = chunk.length
+    if (size - strip > EAGER || n - at < strip) return at
+    // unzeroed: every byte is written before the frame is emitted
+    const assembly = unfilled(size - strip)
+    this.filled = n - at - strip
+    assembly.set(view(chunk, at + strip, this.filled), 0)
+    this.assembly = assembly
+    this.frameSize = size
+    return n
   }
 
   /** Copy what the chunk has of the frame being assembled into it, emitting it once complete; returns where its bytes end. */

@@ -289,7 +289,7 @@ describe("Connection", () => {
         flushTimeoutMillis: undefined
       })
       expect(socket.destroyed).toBe(true)
-      const readError = yield* Effect.flip(endpoint.pull)
+      const readError = yield* Effect.flip(endpoint.reader().pull)
       expect(Option.isSome(readError) && readError.value._tag === "ReadError" && readError.value.code).toBe("ERR_TEST")
       const writeError = yield* Effect.flip(endpoint.write([new Uint8Array(1)]))
       expect(writeError._tag === "WriteError" && writeError.code).toBe("ERR_TEST")

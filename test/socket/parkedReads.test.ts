@@ -1,8 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Address from "../../src/Address.js"
 import type { Connection } from "../../src/Connection.js"
@@ -10,23 +12,27 @@ import * as Server from "../../src/Server.js"
 import { makeReads } from "../../src/internal/socket/endpoint.js"
 import { rawConnect } from "../peers/support.js"
 
-// Parked reads (endpoint.ts `makeReads`): an interrupted park leaves nothing behind, and a second read parked
-// beside it is woken as well.
+// Parked reads (endpoint.ts `makeReads`): a pull interrupted while parked leaves its waiter until its reader is
+// released (the read stream's finalizer) or parks again, and a second read parked beside it is woken as well.
 
 const text = (bytes: Option.Option<Uint8Array>) => Option.match(bytes, { onNone: () => "", onSome: (b) => Buffer.from(b).toString() })
 
 describe("makeReads", () => {
-  it.effect("an interrupted park is no longer parked: not idle, and the next park is woken", () =>
+  it.effect("a pull interrupted while parked stays parked until its reader is released or parks again", () =>
     Effect.gen(function*() {
       let waits = 0
       const reads = makeReads(() => waits++)
-      const park = reads.park()
-      const first = yield* Effect.fork(park)
+      const spot = reads.reader()
+      const first = yield* Effect.fork(spot.park)
       yield* Effect.yieldNow()
       expect([waits, reads.hasParked(), reads.isIdle()]).toEqual([1, true, true])
       yield* Fiber.interrupt(first)
+      // no canceler (endpoint.ts says why): the read stream's finalizer releases the reader
+      expect(reads.hasParked()).toBe(true)
+      spot.release()
       expect([reads.hasParked(), reads.isIdle()]).toEqual([false, false])
-      const second = yield* Effect.fork(park)
+      spot.release()
+      const second = yield* Effect.fork(spot.park)
       yield* Effect.yieldNow()
       expect(reads.hasParked()).toBe(true)
       reads.wakeParked()
@@ -34,12 +40,26 @@ describe("makeReads", () => {
       expect(reads.hasParked()).toBe(false)
     }))
 
+  it.effect("a reader's next park replaces the waiter its interrupted pull left, and is woken", () =>
+    Effect.gen(function*() {
+      const also = new Set<() => void>()
+      const reads = makeReads(() => {})
+      const spot = reads.reader(also)
+      yield* Fiber.interrupt(yield* Effect.fork(spot.park).pipe(Effect.tap(() => Effect.yieldNow())))
+      const again = yield* Effect.fork(spot.park)
+      yield* Effect.yieldNow()
+      expect(also.size).toBe(1)
+      reads.wakeParked()
+      yield* Fiber.join(again)
+      expect([reads.hasParked(), also.size]).toEqual([false, 0])
+    }))
+
   it.effect("every park is woken by one wake, whichever way it waits; a wake with none parked is lost", () =>
     Effect.gen(function*() {
       const also = new Set<() => void>()
       const reads = makeReads(() => {})
       reads.wakeParked()
-      const parks = [reads.park(), reads.park(), reads.park(also)]
+      const parks = [reads.reader().park, reads.reader().park, reads.reader(also).park]
       const fibers = yield* Effect.forEach(parks, (park) => Effect.fork(park))
       yield* Effect.yieldNow()
       expect([reads.hasParked(), also.size]).toEqual([true, 1])
@@ -48,17 +68,20 @@ describe("makeReads", () => {
       expect([reads.hasParked(), also.size]).toEqual([false, 0])
     }))
 
-  it.effect("an interrupted park beside another leaves the other parked", () =>
+  it.effect("releasing a reader beside another leaves the other parked", () =>
     Effect.gen(function*() {
       const reads = makeReads(() => {})
-      const park = reads.park()
-      const first = yield* Effect.fork(park)
+      const one = reads.reader()
+      const other = reads.reader()
+      const first = yield* Effect.fork(one.park)
       yield* Effect.yieldNow()
-      const other = yield* Effect.fork(park)
+      const second = yield* Effect.fork(other.park)
       yield* Effect.yieldNow()
-      yield* Fiber.interrupt(other)
+      yield* Fiber.interrupt(second)
+      other.release()
       expect(reads.hasParked()).toBe(true)
       yield* Fiber.interrupt(first)
+      one.release()
       expect(reads.hasParked()).toBe(false)
     }))
 })
@@ -83,6 +106,25 @@ describe("parked reads", () => {
       peer.socket.end("x")
       const { data } = yield* peer.ended
       expect(data.toString()).toBe("got x")
+    }).pipe(Effect.timeout("5 seconds")))
+
+  it.scopedLive("shutdown: a handler whose read was interrupted while parked, now busy, is not taken as idle", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const timedOut = yield* Deferred.make<void>()
+      const handler = (conn: Connection) =>
+        Effect.gen(function*() {
+          expect(Option.isNone(yield* Stream.runHead(conn.read).pipe(Effect.timeoutOption("30 millis")))).toBe(true)
+          yield* Deferred.succeed(timedOut, undefined)
+          // busy, not reading: an idle handler would be interrupted at once, a busy one gets the grace period
+          yield* Effect.sleep("300 millis")
+          yield* conn.write("done")
+        })
+      const server = yield* Scope.extend(Server.serve(Address.tcp(0), handler, { shutdownGracePeriod: "5 seconds" }), scope)
+      const peer = yield* rawConnect(server.address)
+      yield* Deferred.await(timedOut)
+      yield* Scope.close(scope, Exit.void)
+      expect((yield* peer.ended).data.toString()).toBe("done")
     }).pipe(Effect.timeout("5 seconds")))
 
   it.scopedLive("two reads parked at once are both woken; each gets bytes of its own", () =>

@@ -50,7 +50,7 @@ describe("server shutdown", () => {
 
       const late = yield* network.connect(options)
       // Its server side is gone: the peer reads EOF at once and its writes are refused.
-      expect(yield* Effect.timeoutOption(Effect.flip(late.pull), "100 millis")).toEqual(Option.some(Option.none()))
+      expect(yield* Effect.timeoutOption(Effect.flip(late.reader().pull), "100 millis")).toEqual(Option.some(Option.none()))
       const refused = yield* Effect.flip(late.write([new TextEncoder().encode("too late")]))
       expect(refused._tag).toBe("WriteError")
       expect(refused.message).toContain("EPIPE")

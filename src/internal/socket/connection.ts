@@ -21,24 +21,28 @@ const orEnd = Option.match({
 })
 
 /**
- * The endpoint's input as a stream, its channels built once per connection.
- * A chunk already received is handed over inside the channel executor
- * (`poll`), without an Effect step; only when nothing is buffered does it
- * run `pull`, which waits. `Stream.repeatEffectChunkOption(pull)` would
- * build its unfold step anew and run an Effect for every chunk.
+ * The endpoint's input as a stream, its channels built once per run. A chunk
+ * already received is handed over inside the channel executor (`poll`),
+ * without an Effect step; only when nothing is buffered does it run the
+ * reader's `pull`, which waits. `Stream.repeatEffectChunkOption(pull)` would
+ * build its unfold step anew and run an Effect for every chunk. The run's
+ * end, however it ends, releases the reader: a pull interrupted while parked
+ * has no canceler of its own.
  */
-const readStream = (endpoint: Endpoint): Stream.Stream<Uint8Array, ReadFailure> => {
-  const again = () => loop
-  const emit = (chunk: Chunk.Chunk<Uint8Array> | undefined) =>
-    chunk === undefined ? Channel.void : Channel.flatMap(Channel.write(chunk), again)
-  const wait = Channel.flatMap(Channel.fromEffect(Effect.catchAll(endpoint.pull, orEnd)), emit)
-  const loop: Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, ReadFailure, unknown, unknown, unknown> = Channel
-    .suspend(() => {
-      const chunk = endpoint.poll()
-      return chunk === undefined ? wait : emit(chunk)
-    })
-  return Stream.fromChannel(loop)
-}
+const readStream = (endpoint: Endpoint): Stream.Stream<Uint8Array, ReadFailure> =>
+  Stream.fromChannel(Channel.suspend(() => {
+    const reader = endpoint.reader()
+    const again = () => loop
+    const emit = (chunk: Chunk.Chunk<Uint8Array> | undefined) =>
+      chunk === undefined ? Channel.void : Channel.flatMap(Channel.write(chunk), again)
+    const wait = Channel.flatMap(Channel.fromEffect(Effect.catchAll(reader.pull, orEnd)), emit)
+    const loop: Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, ReadFailure, unknown, unknown, unknown> = Channel
+      .suspend(() => {
+        const chunk = endpoint.poll()
+        return chunk === undefined ? wait : emit(chunk)
+      })
+    return Channel.ensuring(loop, Effect.sync(reader.release))
+  }))
 
 /**
  * Writes each Stream chunk as one batch (`offer`, inside the channel

@@ -11,7 +11,7 @@ import type { Address } from "../../Address.js"
 import * as AddressM from "../../Address.js"
 import type { Rechunk } from "../../Transport.js"
 import type { Accept, Addresses, Endpoint, EndpointOptions } from "./endpoint.js"
-import { makeReads, wake, writeByOffer } from "./endpoint.js"
+import { makeReads, readerOf, wake, writeByOffer } from "./endpoint.js"
 import { Backlog } from "./backlog.js"
 import type { Cut } from "./rechunk.js"
 import { makeCut } from "./rechunk.js"
@@ -75,9 +75,6 @@ const makeEndpoint = (
     idleTimer.unref()
   }
 
-  // Built once: a parked pull, woken, pulls again.
-  const parkThenPull = Effect.zipRight(reads.park(input.readers), Effect.suspend(() => pull))
-
   const endWrite = () => {
     reads.answered()
     if (writeEnded) return
@@ -96,7 +93,7 @@ const makeEndpoint = (
     return Chunk.unsafeFromArray(out)
   }
 
-  const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>> = Effect.suspend(() => {
+  const ready = (): Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>> | undefined => {
     const out = poll()
     if (out !== undefined) return Effect.succeed(out)
     if (input.ended && !closed) {
@@ -106,8 +103,8 @@ const makeEndpoint = (
     }
     if (failure !== undefined) return Effect.fail(Option.some(failure))
     if (closed) return Effect.fail(Option.some(new SocketClosedError({ operation: "read" })))
-    return parkThenPull
-  })
+    return undefined
+  }
 
   const awaitDrain = Effect.async<void, WriteFailure>((resume) => {
     const check = () => {
@@ -190,7 +187,7 @@ const makeEndpoint = (
   return {
     localAddress: addresses.local,
     remoteAddress: addresses.remote,
-    pull,
+    reader: () => readerOf(ready, reads.reader(input.readers)),
     poll,
     write: writeByOffer(offer),
     offer,

@@ -16,7 +16,7 @@ import * as Option from "effect/Option"
 import type * as Net from "node:net"
 import * as AddressM from "../../Address.js"
 import type { Addresses, Endpoint, EndpointOptions } from "./endpoint.js"
-import { makeReads, wake, writeByOffer } from "./endpoint.js"
+import { makeReads, readerOf, wake, writeByOffer } from "./endpoint.js"
 import { makeSending } from "./nodeSending.js"
 import { writeBatch } from "./writeBatch.js"
 import { readAheadMark } from "./timeouts.js"
@@ -146,9 +146,6 @@ export const makeEndpoint = (
   const resumeReading = () => {
     if (!discarding && socket.isPaused()) socket.resume()
   }
-  // Built once: a parked pull, woken, pulls again.
-  const parkThenPull = Effect.zipRight(reads.park(undefined, resumeReading), Effect.suspend(() => pull))
-
   const poll = (): Chunk.Chunk<Uint8Array> | undefined => {
     if (chunks.length === 0) return undefined
     const out = Chunk.unsafeFromArray(chunks)
@@ -159,14 +156,14 @@ export const makeEndpoint = (
     return out
   }
 
-  const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>> = Effect.suspend(() => {
+  const ready = (): Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>> | undefined => {
     const out = poll()
     if (out !== undefined) return Effect.succeed(out)
     if (readEnded) return Effect.fail(Option.none())
     if (readFailure !== undefined) return Effect.fail(Option.some(readFailure))
     if (closed) return Effect.fail(Option.some(new SocketClosedError({ operation: "read" })))
-    return parkThenPull
-  })
+    return undefined
+  }
 
   const awaitDrain = Effect.async<void, WriteFailure>((resume) => {
     const check = () => {
@@ -212,7 +209,7 @@ export const makeEndpoint = (
   return {
     localAddress: addresses.local,
     remoteAddress: addresses.remote,
-    pull,
+    reader: () => readerOf(ready, reads.reader(undefined, resumeReading)),
     poll,
     write: writeByOffer(offer),
     offer,

@@ -2,6 +2,7 @@
  * What every transport's endpoint is, and the bookkeeping they all keep the
  * same way: waking waiters, parked pulls, and whether a request is in flight.
  */
+import type * as Cause from "effect/Cause"
 import type * as Chunk from "effect/Chunk"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -233,7 +234,16 @@ export const makeReads = (onReadWait: () => void): Reads => {
         onParked?.()
         onReadWait()
       })
-      return { park, release }
+      // Still, an interrupted park must leave nothing behind: a pull of `Stream.toPull` interrupted (a timeout)
+      // keeps its run, and its waiter would make a busy handler look idle. So the park releases on failure, in an
+      // uninterruptible region as `onInterrupt` does, but from effects built here once per reader: per park the
+      // runtime allocates two flag frames and a status, none of them an option literal of Effect's.
+      const released = (cause: Cause.Cause<never>) => {
+        release()
+        return Effect.failCause(cause)
+      }
+      const guarded = Effect.uninterruptible(Effect.catchAllCause(Effect.interruptible(park), released))
+      return { park: Effect.checkInterruptible((interruptible) => interruptible ? guarded : park), release }
     }
   }
 }

@@ -107,24 +107,32 @@ describe("parked reads", () => {
       expect(data.toString()).toBe("got x")
     }).pipe(Effect.timeout("5 seconds")))
 
-  it.scopedLive("shutdown: a handler whose read was interrupted while parked, now busy, is not taken as idle", () =>
-    Effect.gen(function*() {
-      const scope = yield* Scope.make()
-      const timedOut = yield* Deferred.make<void>()
-      const handler = (conn: Connection) =>
-        Effect.gen(function*() {
-          expect(Option.isNone(yield* Stream.runHead(conn.read).pipe(Effect.timeoutOption("30 millis")))).toBe(true)
-          yield* Deferred.succeed(timedOut, undefined)
-          // busy, not reading: an idle handler would be interrupted at once, a busy one gets the grace period
-          yield* Effect.sleep("300 millis")
-          yield* conn.write("done")
-        })
-      const server = yield* Scope.extend(Server.serve(Address.tcp(0), handler, { shutdownGracePeriod: "5 seconds" }), scope)
-      const peer = yield* rawConnect(server.address)
-      yield* Deferred.await(timedOut)
-      yield* Scope.close(scope, Exit.void)
-      expect((yield* peer.ended).data.toString()).toBe("done")
-    }).pipe(Effect.timeout("5 seconds")))
+  // A run of conn.read cut by a timeout ends (its finalizer releases the reader); a pull of Stream.toPull cut by one
+  // keeps its run, and only the park's own guard releases it.
+  const timedOutReads: ReadonlyArray<readonly [string, (conn: Connection) => Effect.Effect<Option.Option<unknown>, unknown, Scope.Scope>]> = [
+    ["a run of conn.read", (conn) => Stream.runHead(conn.read).pipe(Effect.timeoutOption("30 millis"))],
+    ["a Stream.toPull pull", (conn) => Effect.flatMap(Stream.toPull(conn.read), Effect.timeoutOption("30 millis"))]
+  ]
+  for (const [name, timedOutRead] of timedOutReads) {
+    it.scopedLive(`shutdown: a handler whose read (${name}) was interrupted while parked, now busy, is not taken as idle`, () =>
+      Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const timedOut = yield* Deferred.make<void>()
+        const handler = (conn: Connection) =>
+          Effect.scoped(Effect.gen(function*() {
+            expect(Option.isNone(yield* timedOutRead(conn))).toBe(true)
+            yield* Deferred.succeed(timedOut, undefined)
+            // busy, not reading: an idle handler would be interrupted at once, a busy one gets the grace period
+            yield* Effect.sleep("300 millis")
+            yield* conn.write("done")
+          }))
+        const server = yield* Scope.extend(Server.serve(Address.tcp(0), handler, { shutdownGracePeriod: "5 seconds" }), scope)
+        const peer = yield* rawConnect(server.address)
+        yield* Deferred.await(timedOut)
+        yield* Scope.close(scope, Exit.void)
+        expect((yield* peer.ended).data.toString()).toBe("done")
+      }).pipe(Effect.timeout("5 seconds")))
+  }
 
   it.scopedLive("two reads parked at once are both woken; each gets bytes of its own", () =>
     Effect.gen(function*() {

@@ -5,18 +5,13 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Address from "../../src/Address.js"
-import type { Connection } from "../../src/Connection.js"
 import * as Framing from "../../src/Framing.js"
-import * as Server from "../../src/Server.js"
 import * as Transport from "../../src/Transport.js"
 import { fromEndpoint, toSocket } from "../../src/internal/socket/connection.js"
 import type { Endpoint } from "../../src/internal/socket/endpoint.js"
 import { endpointOptions, makeReads } from "../../src/internal/socket/endpoint.js"
 import { makeNetwork } from "../../src/internal/socket/memory.js"
-import { rawConnect } from "../peers/support.js"
 
 // Every way a read can be interrupted or abandoned while parked, checked on a memory endpoint pair: the
 // serving side must not look idle (a parked pull, nothing unanswered) once no pull of it is parked any more,
@@ -227,25 +222,4 @@ describe("makeReads, reviewed", () => {
       yield* Fiber.interrupt(f)
       expect(reads.hasParked()).toBe(false)
     }))
-})
-
-describe("shutdown, toPull (TCP)", () => {
-  it.scopedLive("a handler whose toPull pull timed out, now busy, gets the grace period", () =>
-    Effect.gen(function*() {
-      const scope = yield* Scope.make()
-      const timedOut = yield* Deferred.make<void>()
-      const handler = (conn: Connection) =>
-        Effect.scoped(Effect.gen(function*() {
-          const pull = yield* Stream.toPull(conn.read)
-          expect(Option.isNone(yield* Effect.timeoutOption(pull, "30 millis"))).toBe(true)
-          yield* Deferred.succeed(timedOut, undefined)
-          yield* Effect.sleep("300 millis")
-          yield* conn.write("done")
-        }))
-      const server = yield* Scope.extend(Server.serve(Address.tcp(0), handler, { shutdownGracePeriod: "5 seconds" }), scope)
-      const peer = yield* rawConnect(server.address)
-      yield* Deferred.await(timedOut)
-      yield* Scope.close(scope, Exit.void)
-      expect((yield* peer.ended).data.toString()).toBe("done")
-    }).pipe(Effect.timeout("5 seconds")))
 })

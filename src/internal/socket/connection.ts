@@ -26,8 +26,8 @@ const orEnd = Option.match({
  * without an Effect step; only when nothing is buffered does it run the
  * reader's `pull`, which waits. `Stream.repeatEffectChunkOption(pull)` would
  * build its unfold step anew and run an Effect for every chunk. The run's
- * end, however it ends, releases the reader: a pull interrupted while parked
- * has no canceler of its own.
+ * end, however it ends, releases the reader (an interrupted park also
+ * releases itself: `Reads.reader`).
  */
 const readStream = (endpoint: Endpoint): Stream.Stream<Uint8Array, ReadFailure> =>
   Stream.fromChannel(Channel.suspend(() => {

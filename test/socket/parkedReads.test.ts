@@ -9,7 +9,7 @@ import * as Stream from "effect/Stream"
 import * as Address from "../../src/Address.js"
 import type { Connection } from "../../src/Connection.js"
 import * as Server from "../../src/Server.js"
-import { makeReads } from "../../src/internal/socket/endpoint.js"
+import { makeReads, releasingOnInterrupt } from "../../src/internal/socket/endpoint.js"
 import { rawConnect } from "../peers/support.js"
 
 // Parked reads (endpoint.ts `makeReads`): a pull interrupted while parked leaves nothing behind (its reader's guard
@@ -82,6 +82,34 @@ describe("makeReads", () => {
       yield* Fiber.interrupt(first)
       one.release()
       expect(reads.hasParked()).toBe(false)
+    }))
+})
+
+describe("releasingOnInterrupt", () => {
+  it.effect("releases when the effect is interrupted or fails, not when it succeeds; uninterruptible callers wait", () =>
+    Effect.gen(function*() {
+      let released = 0
+      const release = () => {
+        released++
+      }
+      const gate = yield* Deferred.make<void>()
+      const waiting = yield* Effect.fork(releasingOnInterrupt(Deferred.await(gate), release))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(waiting)
+      expect(released).toBe(1)
+      expect(yield* Effect.flip(releasingOnInterrupt(Effect.fail("no"), release))).toBe("no")
+      expect(released).toBe(2)
+      expect(yield* releasingOnInterrupt(Effect.succeed(7), release)).toBe(7)
+      expect(released).toBe(2)
+      // in an uninterruptible region the wait is not cut short: the interruption waits for it to end
+      const held = yield* Effect.fork(Effect.uninterruptible(releasingOnInterrupt(Deferred.await(gate), release)))
+      yield* Effect.yieldNow()
+      const interrupting = yield* Effect.fork(Fiber.interrupt(held))
+      yield* Effect.yieldNow()
+      expect(interrupting.unsafePoll()).toBeNull()
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(interrupting)
+      expect(released).toBe(2)
     }))
 })
 

@@ -192,6 +192,28 @@ export interface ParkingSpot {
   readonly release: () => void
 }
 
+/**
+ * `effect`, running `release` if it is interrupted (or fails): what
+ * `Effect.onInterrupt` does, from effects built once here instead of option
+ * objects made per run — those are the literals V8 pretenures (see
+ * `Reads.reader`). Per run the runtime allocates two flag frames and a
+ * status (bench/pretenure-async.ts with this shape: 3.7–4.5 µs per wait
+ * against 3.5–3.7 with no canceler and 5–7 with one; scavenge pauses as with
+ * none). A caller in an uninterruptible region gets `effect` as it is: it
+ * cannot be cut short there.
+ *
+ * @internal
+ */
+export const releasingOnInterrupt = <A, E>(effect: Effect.Effect<A, E>, release: () => void): Effect.Effect<A, E> => {
+  const guarded = Effect.uninterruptible(
+    Effect.catchAllCause(Effect.interruptible(effect), (cause: Cause.Cause<E>) => {
+      release()
+      return Effect.failCause(cause)
+    })
+  )
+  return Effect.checkInterruptible((interruptible) => interruptible ? guarded : effect)
+}
+
 /** @internal */
 export const makeReads = (onReadWait: () => void): Reads => {
   const parked = new Set<() => void>()
@@ -234,17 +256,8 @@ export const makeReads = (onReadWait: () => void): Reads => {
         onReadWait()
       })
       // An interrupted park must leave nothing behind: a pull of `Stream.toPull` cut by a timeout keeps its run,
-      // and its waiter would make a busy handler look idle to a shutdown. So the park releases on failure, in an
-      // uninterruptible region as `onInterrupt` does, from effects built here once per reader: per park the runtime
-      // allocates two flag frames and a status, no option literal of Effect's (the pretenuring trap's harness,
-      // bench/pretenure-async.ts with this shape added: 3.7-4.5 µs per wait against 3.5-3.7 without, 5-7 with a
-      // canceler; scavenge pauses as without). Uninterruptible callers get the bare park: it cannot be cut short.
-      const released = (cause: Cause.Cause<never>) => {
-        release()
-        return Effect.failCause(cause)
-      }
-      const guarded = Effect.uninterruptible(Effect.catchAllCause(Effect.interruptible(park), released))
-      return { park: Effect.checkInterruptible((interruptible) => interruptible ? guarded : park), release }
+      // and its waiter would make a busy handler look idle to a shutdown.
+      return { park: releasingOnInterrupt(park, release), release }
     }
   }
 }

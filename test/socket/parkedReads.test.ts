@@ -9,11 +9,11 @@ import * as Stream from "effect/Stream"
 import * as Address from "../../src/Address.js"
 import type { Connection } from "../../src/Connection.js"
 import * as Server from "../../src/Server.js"
-import { makeReads, releasingOnInterrupt } from "../../src/internal/socket/endpoint.js"
+import { makeReads, releasingOnInterrupt, waitOn, wake } from "../../src/internal/socket/endpoint.js"
 import { rawConnect } from "../peers/support.js"
 
 // Parked reads (endpoint.ts `makeReads`): a pull interrupted while parked leaves nothing behind (its reader's guard
-// releases it; the read stream's finalizer and the reader's next park would too), and a second read parked beside it
+// releases it; the reader's next park would too), and a second read parked beside it
 // is woken as well.
 
 const text = (bytes: Option.Option<Uint8Array>) => Option.match(bytes, { onNone: () => "", onSome: (b) => Buffer.from(b).toString() })
@@ -113,6 +113,29 @@ describe("releasingOnInterrupt", () => {
     }))
 })
 
+describe("waitOn (the wait for 'drain')", () => {
+  it.effect("checks again on every wake until settled; an interrupted wait leaves nothing in the waiter set", () =>
+    Effect.gen(function*() {
+      const waiters = new Set<() => void>()
+      let room = false
+      const drained = waitOn<string>(waiters, () => (room ? Effect.void : undefined))
+      const first = yield* Effect.fork(drained)
+      const second = yield* Effect.fork(drained)
+      yield* Effect.yieldNow()
+      expect(waiters.size).toBe(2)
+      yield* Fiber.interrupt(first)
+      expect(waiters.size).toBe(1)
+      wake(waiters)
+      // not settled yet: the check put itself back
+      expect(waiters.size).toBe(1)
+      room = true
+      wake(waiters)
+      yield* Fiber.join(second)
+      expect(waiters.size).toBe(0)
+      expect(yield* Effect.flip(waitOn<string>(waiters, () => Effect.fail("closed")))).toBe("closed")
+    }))
+})
+
 describe("parked reads", () => {
   it.scopedLive("a read interrupted while parked leaves the next read to get the bytes", () =>
     Effect.gen(function*() {
@@ -135,8 +158,8 @@ describe("parked reads", () => {
       expect(data.toString()).toBe("got x")
     }).pipe(Effect.timeout("5 seconds")))
 
-  // A run of conn.read cut by a timeout ends (its finalizer releases the reader); a pull of Stream.toPull cut by one
-  // keeps its run, and only the park's own guard releases it.
+  // A run of conn.read cut by a timeout ends; a pull of Stream.toPull cut by one keeps its run: the park's own
+  // guard releases the waiter in both.
   const timedOutReads: ReadonlyArray<readonly [string, (conn: Connection) => Effect.Effect<Option.Option<unknown>, unknown, Scope.Scope>]> = [
     ["a run of conn.read", (conn) => Stream.runHead(conn.read).pipe(Effect.timeoutOption("30 millis"))],
     ["a Stream.toPull pull", (conn) => Effect.flatMap(Stream.toPull(conn.read), Effect.timeoutOption("30 millis"))]

@@ -25,9 +25,8 @@ const orEnd = Option.match({
  * already received is handed over inside the channel executor (`poll`),
  * without an Effect step; only when nothing is buffered does it run the
  * reader's `pull`, which waits. `Stream.repeatEffectChunkOption(pull)` would
- * build its unfold step anew and run an Effect for every chunk. The run's
- * end, however it ends, releases the reader (an interrupted park also
- * releases itself: `Reads.reader`).
+ * build its unfold step anew and run an Effect for every chunk. A reader
+ * per run: concurrent runs each park a waiter of their own.
  */
 const readStream = (endpoint: Endpoint): Stream.Stream<Uint8Array, ReadFailure> =>
   Stream.fromChannel(Channel.suspend(() => {
@@ -41,7 +40,7 @@ const readStream = (endpoint: Endpoint): Stream.Stream<Uint8Array, ReadFailure> 
         const chunk = endpoint.poll()
         return chunk === undefined ? wait : emit(chunk)
       })
-    return Channel.ensuring(loop, Effect.sync(reader.release))
+    return loop
   }))
 
 /**

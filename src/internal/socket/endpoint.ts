@@ -67,14 +67,12 @@ export interface Endpoint {
  * @internal
  */
 export interface Reader {
-  /** Everything received so far as one chunk, waiting if nothing is; `None` after the peer's FIN. */
-  readonly pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>>
   /**
-   * The reader is gone (its stream ended, failed or was interrupted): a pull
-   * it left parked stops counting as one. An interrupted park releases itself
-   * (see `Reads.reader`); the read stream still calls this when its run ends.
+   * Everything received so far as one chunk, waiting if nothing is; `None`
+   * after the peer's FIN. A pull interrupted while parked leaves no waiter
+   * (see `Reads.reader`).
    */
-  readonly release: () => void
+  readonly pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>>
 }
 
 /**
@@ -92,7 +90,7 @@ export const readerOf = (
   )
   // Built once per reader: a parked pull, woken, pulls again.
   const parkThenPull = Effect.zipRight(spot.park, pull)
-  return { pull, release: spot.release }
+  return { pull }
 }
 
 /**
@@ -213,6 +211,34 @@ export const releasingOnInterrupt = <A, E>(effect: Effect.Effect<A, E>, release:
   )
   return Effect.checkInterruptible((interruptible) => interruptible ? guarded : effect)
 }
+
+/**
+ * Waits until `settled` gives what to resume with, checking again each time
+ * `waiters` are woken (`wake`); an interrupted wait leaves nothing in
+ * `waiters` (`releasingOnInterrupt`: no canceler, see `Reads.reader`).
+ *
+ * @internal
+ */
+export const waitOn = <E>(
+  waiters: Set<() => void>,
+  settled: () => Effect.Effect<void, E> | undefined
+): Effect.Effect<void, E> =>
+  Effect.suspend(() => {
+    let waiting: (() => void) | undefined
+    const wait = Effect.async<void, E>((resume) => {
+      const check = () => {
+        waiting = undefined
+        const done = settled()
+        if (done !== undefined) return resume(done)
+        waiting = check
+        waiters.add(check)
+      }
+      check()
+    })
+    return releasingOnInterrupt(wait, () => {
+      if (waiting !== undefined) waiters.delete(waiting)
+    })
+  })
 
 /** @internal */
 export const makeReads = (onReadWait: () => void): Reads => {

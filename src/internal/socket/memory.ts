@@ -11,7 +11,7 @@ import type { Address } from "../../Address.js"
 import * as AddressM from "../../Address.js"
 import type { Rechunk } from "../../Transport.js"
 import type { Accept, Addresses, Endpoint, EndpointOptions } from "./endpoint.js"
-import { makeReads, readerOf, wake, writeByOffer } from "./endpoint.js"
+import { makeReads, readerOf, waitOn, wake, writeByOffer } from "./endpoint.js"
 import { Backlog } from "./backlog.js"
 import type { Cut } from "./rechunk.js"
 import { makeCut } from "./rechunk.js"
@@ -106,17 +106,10 @@ const makeEndpoint = (
     return undefined
   }
 
-  const awaitDrain = Effect.async<void, WriteFailure>((resume) => {
-    const check = () => {
-      if (closed) return resume(Effect.fail(failure ?? new SocketClosedError({ operation: "write" })))
-      if (output.broken) return resume(Effect.fail(new WriteError({ code: "EPIPE" })))
-      if (output.backlog.bytes <= readHighWaterMark) return resume(Effect.void)
-      output.writers.add(check)
-    }
-    check()
-    return Effect.sync(() => {
-      output.writers.delete(check)
-    })
+  const awaitDrain = waitOn<WriteFailure>(output.writers, () => {
+    if (closed) return Effect.fail(failure ?? new SocketClosedError({ operation: "write" }))
+    if (output.broken) return Effect.fail(new WriteError({ code: "EPIPE" }))
+    return output.backlog.bytes <= readHighWaterMark ? Effect.void : undefined
   })
 
   const offer = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, WriteFailure> | undefined => {

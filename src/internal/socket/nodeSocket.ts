@@ -16,7 +16,7 @@ import * as Option from "effect/Option"
 import type * as Net from "node:net"
 import * as AddressM from "../../Address.js"
 import type { Addresses, Endpoint, EndpointOptions } from "./endpoint.js"
-import { makeReads, readerOf, releasingOnInterrupt, wake, writeByOffer } from "./endpoint.js"
+import { makeReads, readerOf, waitOn, wake, writeByOffer } from "./endpoint.js"
 import { makeSending } from "./nodeSending.js"
 import { writeBatch } from "./writeBatch.js"
 import { readAheadMark } from "./timeouts.js"
@@ -165,23 +165,11 @@ export const makeEndpoint = (
     return undefined
   }
 
-  // No canceler, for the reason `Reads.reader` gives: a sink waits here once per chunk while the peer is slower.
-  const awaitDrain = Effect.suspend(() => {
-    let waiting: (() => void) | undefined
-    const wait = Effect.async<void, WriteFailure>((resume) => {
-      const check = () => {
-        waiting = undefined
-        if (writeFailure !== undefined) return resume(Effect.fail(writeFailure))
-        if (closed || socket.destroyed) return resume(Effect.fail(new SocketClosedError({ operation: "write" })))
-        if (!socket.writableNeedDrain) return resume(Effect.void)
-        waiting = check
-        drainWaiters.add(check)
-      }
-      check()
-    })
-    return releasingOnInterrupt(wait, () => {
-      if (waiting !== undefined) drainWaiters.delete(waiting)
-    })
+  // A sink waits here once per chunk while the peer is slower: no canceler (`waitOn`).
+  const awaitDrain = waitOn<WriteFailure>(drainWaiters, () => {
+    if (writeFailure !== undefined) return Effect.fail(writeFailure)
+    if (closed || socket.destroyed) return Effect.fail(new SocketClosedError({ operation: "write" }))
+    return socket.writableNeedDrain ? undefined : Effect.void
   })
 
   const offer = (data: ReadonlyArray<Uint8Array>): Effect.Effect<void, WriteFailure> | undefined => {

@@ -383,6 +383,15 @@ export class ByteQueue {
  * @internal
  */
 export const readUIntAt = (bytes: Uint8Array, start: number, size: number, littleEndian: boolean): number => {
+  // the usual field sizes without a loop: read once per frame on the decoder's direct path
+  if (size === 4) {
+    return littleEndian
+      ? bytes[start + 3]! * 0x1000000 + ((bytes[start + 2]! << 16) | (bytes[start + 1]! << 8) | bytes[start]!)
+      : bytes[start]! * 0x1000000 + ((bytes[start + 1]! << 16) | (bytes[start + 2]! << 8) | bytes[start + 3]!)
+  }
+  if (size === 2) {
+    return littleEndian ? (bytes[start + 1]! << 8) | bytes[start]! : (bytes[start]! << 8) | bytes[start + 1]!
+  }
   let value = 0
   if (littleEndian) for (let k = start + size - 1; k >= start; k--) value = value * 256 + bytes[k]!
   else for (let k = start; k < start + size; k++) value = value * 256 + bytes[k]!

@@ -11,37 +11,16 @@ import * as Stream from "effect/Stream"
 import type { Connection, ReadFailure, WriteFailure } from "../../Connection.js"
 import { TypeId } from "../../Connection.js"
 import type { Endpoint } from "./endpoint.js"
+import { polledStream } from "./polledStream.js"
 
 const encoder = new TextEncoder()
 
-// A pull that failed with None (the peer's FIN) as a value, so the channel can end without a catch per pull.
-const orEnd = Option.match({
-  onNone: () => Effect.succeed(undefined),
-  onSome: (error: ReadFailure) => Effect.fail(error)
-})
-
-/**
- * The endpoint's input as a stream, its channels built once per run. A chunk
- * already received is handed over inside the channel executor (`poll`),
- * without an Effect step; only when nothing is buffered does it run the
- * reader's `pull`, which waits. `Stream.repeatEffectChunkOption(pull)` would
- * build its unfold step anew and run an Effect for every chunk. A reader
- * per run: concurrent runs each park a waiter of their own.
- */
+/** The endpoint's input: a reader per run, its buffered chunks handed over without an Effect step. */
 const readStream = (endpoint: Endpoint): Stream.Stream<Uint8Array, ReadFailure> =>
-  Stream.fromChannel(Channel.suspend(() => {
+  polledStream(() => {
     const reader = endpoint.reader()
-    const again = () => loop
-    const emit = (chunk: Chunk.Chunk<Uint8Array> | undefined) =>
-      chunk === undefined ? Channel.void : Channel.flatMap(Channel.write(chunk), again)
-    const wait = Channel.flatMap(Channel.fromEffect(Effect.catchAll(reader.pull, orEnd)), emit)
-    const loop: Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, ReadFailure, unknown, unknown, unknown> = Channel
-      .suspend(() => {
-        const chunk = endpoint.poll()
-        return chunk === undefined ? wait : emit(chunk)
-      })
-    return loop
-  }))
+    return { poll: () => endpoint.poll(), pull: reader.pull }
+  })
 
 /**
  * Writes each Stream chunk as one batch (`offer`, inside the channel

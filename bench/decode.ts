@@ -2,10 +2,13 @@
  * Decoding benchmark: effect-net's `Framing.lengthPrefixed().decode` against
  * the best hand-written decoder (bench/handwritten.ts: frames to a callback,
  * spanning frames in `Buffer.allocUnsafe`; the ceiling), the naive
- * Buffer.concat-per-chunk decoder and it-length-prefixed, all in one process.
+ * Buffer.concat-per-chunk decoder and it-length-prefixed. Every variant of
+ * every case runs in each of BENCH_DECODE_PROCESSES processes (3), one after
+ * another; a ratio is taken within a process and its median over the
+ * processes is the figure (the ceiling alone moves up to 5x between processes).
  *
  *   node --import tsx bench/decode.ts             (this table alone; `npm run bench` runs it and then the socket bench)
- *   BENCH_MIB=16 BENCH_REPS=1 node --import tsx bench/decode.ts     (quicker, rougher)
+ *   BENCH_MIB=16 BENCH_REPS=1 BENCH_DECODE_PROCESSES=1 node --import tsx bench/decode.ts     (quicker, rougher)
  *
  * Every case is ~64 MiB of wire bytes (4-byte big-endian length + body) cut
  * into Buffer views of the chunk size, as node:net delivers Buffers. A
@@ -17,7 +20,9 @@
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { spawnSync } from "node:child_process"
 import { cpus, loadavg } from "node:os"
+import { fileURLToPath } from "node:url"
 import { delimiterScaling } from "./delimiters.js"
 import { isEntry } from "./entry.js"
 import { Tally, Wire } from "./input.js"
@@ -40,6 +45,12 @@ const MiB = 1024 * KiB
 const QUICK = process.env.BENCH_QUICK === "1"
 const INPUT_BYTES = Number(process.env.BENCH_MIB ?? (QUICK ? 16 : 64)) * MiB
 const REPS = Number(process.env.BENCH_REPS ?? (QUICK ? 1 : 3))
+/**
+ * Processes, one after another, each measuring every case: the ceiling
+ * itself moves up to 5× between processes (where the input lands in memory,
+ * and which allocation sites V8 pretenures), so one process decides nothing.
+ */
+const PROCESSES = Number(process.env.BENCH_DECODE_PROCESSES ?? (QUICK ? 1 : 3))
 /** a timed run longer than this is shortened to a prefix of the input */
 const MAX_REP_SECONDS = 1.5
 /**
@@ -74,8 +85,9 @@ const VARIANTS: ReadonlyArray<Variant> = [
 /** some cells or variants only: the targets and the delimiter table need them all */
 const PARTIAL = ["BENCH_FRAME_SIZES", "BENCH_CHUNK_SIZES", "BENCH_DECODE_VARIANTS"].some((n) => process.env[n] !== undefined)
 
-interface Result {
-  readonly variant: Variant
+/** One variant's figure for one case in one process (JSON between the processes). */
+interface Figure {
+  readonly variant: string
   readonly frameSize: number
   readonly chunkSize: number
   /** undefined: skipped */
@@ -95,8 +107,12 @@ const fmtNum = (n: number, digits = 3): string => {
   if (n >= 1e3) return `${(n / 1e3).toPrecision(digits)} k`
   return n.toPrecision(digits)
 }
-const mbps = (r: Result): number => r.bytes / r.seconds! / 1e6
-const perChunkUs = (r: Result): number => (r.seconds! / r.chunks) * 1e6
+const median = (xs: ReadonlyArray<number>): number => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+const figureMbps = (f: Figure): number => f.bytes / f.seconds! / 1e6
 
 const runOnce = async (variant: Variant, chunks: ReadonlyArray<Uint8Array>, expected: Tally | undefined) => {
   const tally = new Tally()
@@ -123,14 +139,14 @@ interface Plan {
  * Warm a variant up on a prefix of the input and decide how much of the input
  * it gets: all of it, unless one run would exceed MAX_REP_SECONDS.
  */
-const plan = async (variant: Variant, wire: Wire, chunkSize: number): Promise<Plan | Result> => {
+const plan = async (variant: Variant, wire: Wire, chunkSize: number): Promise<Plan | Figure> => {
   // sourceOnly counts input chunks, not frames: no checksum to compare
   const check = (frames: number) => variant === sourceOnly ? undefined : wire.expected(frames)
   if (variant === naive) {
     const copies = naiveCopiesPerFrame(wire.wireSize, chunkSize)
     if (copies > NAIVE_MAX_COPY_PER_FRAME) {
       return {
-        variant,
+        variant: variant.name,
         frameSize: wire.frameSize,
         chunkSize,
         bytes: 0,
@@ -164,8 +180,8 @@ const plan = async (variant: Variant, wire: Wire, chunkSize: number): Promise<Pl
  * against 0.8x in a process of their own. Back to back, the first round
  * absorbs that debt and the best round does not carry it.
  */
-const measureCase = async (wire: Wire, chunkSize: number): Promise<Array<Result>> => {
-  const plans: Array<Plan | Result> = []
+const measureCase = async (wire: Wire, chunkSize: number): Promise<Array<Figure>> => {
+  const plans: Array<Plan | Figure> = []
   for (const variant of VARIANTS) {
     const p = await plan(variant, wire, chunkSize)
     plans.push(p)
@@ -176,7 +192,7 @@ const measureCase = async (wire: Wire, chunkSize: number): Promise<Array<Result>
   return plans.map((p) =>
     "best" in p
       ? {
-        variant: p.variant,
+        variant: p.variant.name,
         frameSize: wire.frameSize,
         chunkSize,
         seconds: p.best,
@@ -201,30 +217,98 @@ const checkOnePerPull = async (): Promise<void> => {
   }
 }
 
-type Find = (variant: Variant, frameSize: number, chunkSize: number) => Result
+/** Every case in this process: the figures, progress on stderr. */
+const measureAll = async (): Promise<Array<Figure>> => {
+  await checkOnePerPull()
+  const figures: Array<Figure> = []
+  for (const frameSize of FRAME_SIZES) {
+    const wire = new Wire(frameSize, INPUT_BYTES)
+    for (const chunkSize of CHUNK_SIZES) {
+      for (const figure of await measureCase(wire, chunkSize)) {
+        figures.push(figure)
+        process.stderr.write(
+          `  ${fmtSize(frameSize)} frames / ${fmtSize(chunkSize)} chunks / ${figure.variant}: ${
+            figure.seconds === undefined ? figure.note : `${figureMbps(figure).toFixed(0)} MB/s`
+          }\n`
+        )
+      }
+    }
+  }
+  return figures
+}
 
-const targets = (find: Find, ratio: (r: Result) => number): void => {
-  console.log(`## Targets`)
+/**
+ * One variant in one case over every process: MB/s and the other figures are
+ * medians over the processes; the ratio is taken within each process (to
+ * that process's ceiling in the same case) and then its median and range.
+ */
+interface Cell {
+  readonly variant: Variant
+  readonly frameSize: number
+  readonly chunkSize: number
+  /** undefined: skipped (see note) */
+  readonly mbps?: number
+  readonly framesPerSecond: number
+  readonly usPerChunk: number
+  readonly ratio: number
+  readonly ratioMin: number
+  readonly ratioMax: number
+  readonly bytes: number
+  readonly reduced: boolean
+  readonly note?: string
+}
+
+const aggregate = (runs: ReadonlyArray<ReadonlyArray<Figure>>): Array<Cell> => {
+  const cells: Array<Cell> = []
+  for (const frameSize of FRAME_SIZES) {
+    for (const chunkSize of CHUNK_SIZES) {
+      const pick = (run: ReadonlyArray<Figure>, name: string) =>
+        run.find((f) => f.variant === name && f.frameSize === frameSize && f.chunkSize === chunkSize)!
+      for (const variant of VARIANTS) {
+        const figures = runs.map((run) => pick(run, variant.name))
+        const first = figures[0]!
+        const base = { variant, frameSize, chunkSize, bytes: first.bytes, reduced: first.reduced }
+        if (first.seconds === undefined) {
+          cells.push({ ...base, framesPerSecond: NaN, usPerChunk: NaN, ratio: NaN, ratioMin: NaN, ratioMax: NaN, note: first.note ?? "skipped" })
+          continue
+        }
+        const ratios = runs.map((run, i) => figureMbps(figures[i]!) / figureMbps(pick(run, plain.name)))
+        cells.push({
+          ...base,
+          mbps: median(figures.map(figureMbps)),
+          framesPerSecond: median(figures.map((f) => f.frames / f.seconds!)),
+          usPerChunk: median(figures.map((f) => (f.seconds! / f.chunks) * 1e6)),
+          ratio: median(ratios),
+          ratioMin: Math.min(...ratios),
+          ratioMax: Math.max(...ratios)
+        })
+      }
+    }
+  }
+  return cells
+}
+
+type Find = (variant: Variant, frameSize: number, chunkSize: number) => Cell
+
+const targets = (find: Find): void => {
+  console.log(`## Targets (median ratio over the processes; min–max)`)
   console.log()
   const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL")
+  const show = (c: Cell) => `${c.ratio.toFixed(2)}× (${c.ratioMin.toFixed(2)}–${c.ratioMax.toFixed(2)})`
   for (const frameSize of FRAME_SIZES) {
     const min = frameSize >= KiB ? 0.8 : 0.5
     for (const chunkSize of CHUNK_SIZES) {
-      const x = ratio(find(effectBatched, frameSize, chunkSize))
+      const c = find(effectBatched, frameSize, chunkSize)
       console.log(
-        `- ${verdict(x >= min)} batched ≥ ${min}× ceiling, ${fmtSize(frameSize)} frames in ${fmtSize(chunkSize)} chunks: ${
-          x.toFixed(2)
-        }×`
+        `- ${verdict(c.ratio >= min)} batched ≥ ${min}× ceiling, ${fmtSize(frameSize)} frames in ${fmtSize(chunkSize)} chunks: ${
+          show(c)
+        }`
       )
     }
   }
   for (const frameSize of FRAME_SIZES) {
-    const x = ratio(find(effectOnePerPull, frameSize, 64 * KiB))
-    console.log(
-      `- ${verdict(x >= 0.7)} 1 chunk/pull ≥ 0.7× ceiling, ${fmtSize(frameSize)} frames in 64 KiB chunks: ${
-        x.toFixed(2)
-      }×`
-    )
+    const c = find(effectOnePerPull, frameSize, 64 * KiB)
+    console.log(`- ${verdict(c.ratio >= 0.7)} 1 chunk/pull ≥ 0.7× ceiling, ${fmtSize(frameSize)} frames in 64 KiB chunks: ${show(c)}`)
   }
   console.log(
     `- per-pull overhead (1 chunk/pull µs per input chunk − plain µs per input chunk); ` +
@@ -232,9 +316,8 @@ const targets = (find: Find, ratio: (r: Result) => number): void => {
   )
   for (const chunkSize of [64, 1460]) {
     for (const frameSize of FRAME_SIZES) {
-      const total = perChunkUs(find(effectOnePerPull, frameSize, chunkSize)) -
-        perChunkUs(find(plain, frameSize, chunkSize))
-      const source = perChunkUs(find(sourceOnly, frameSize, chunkSize))
+      const total = find(effectOnePerPull, frameSize, chunkSize).usPerChunk - find(plain, frameSize, chunkSize).usPerChunk
+      const source = find(sourceOnly, frameSize, chunkSize).usPerChunk
       console.log(
         `  - ${fmtSize(chunkSize)} chunks, ${fmtSize(frameSize)} frames: ${total.toFixed(2)} µs/pull ` +
           `(source + runner ${source.toFixed(2)} µs, rest ${(total - source).toFixed(2)} µs)`
@@ -242,24 +325,23 @@ const targets = (find: Find, ratio: (r: Result) => number): void => {
     }
   }
   for (const variant of [effectBatched, effectOnePerPull, plain]) {
-    const small = find(variant, MiB, 64)
-    const large = find(variant, MiB, 64 * KiB)
-    const factor = mbps(large) / mbps(small)
+    const small = find(variant, MiB, 64).mbps!
+    const large = find(variant, MiB, 64 * KiB).mbps!
+    const factor = large / small
     const target = variant === effectBatched
     console.log(
       `- ${target ? verdict(factor <= 2) : "info"} 1 MiB frames in 64 B chunks ≤ 2× the time of 64 KiB chunks, ` +
-        `${variant.name}: ${factor.toFixed(2)}× ` +
-        `(${mbps(small).toFixed(0)} vs ${mbps(large).toFixed(0)} MB/s)` +
+        `${variant.name}: ${factor.toFixed(2)}× (${small.toFixed(0)} vs ${large.toFixed(0)} MB/s)` +
         (target ? "" : variant === plain ? " (the ceiling's own factor)" : " (includes 16k pulls per frame)")
     )
   }
   {
     // a quadratic path makes the time per byte grow with the frame size; a linear one does not
-    const mid = find(effectBatched, 64 * KiB, 64)
-    const big = find(effectBatched, MiB, 64)
+    const mid = find(effectBatched, 64 * KiB, 64).mbps!
+    const big = find(effectBatched, MiB, 64).mbps!
     console.log(
-      `- info linearity, effect-net batched at 64 B chunks: ${mbps(mid).toFixed(0)} MB/s with 64 KiB frames, ` +
-        `${mbps(big).toFixed(0)} MB/s with 1 MiB frames (quadratic work would make 1 MiB frames ~16× slower per byte)`
+      `- info linearity, effect-net batched at 64 B chunks: ${mid.toFixed(0)} MB/s with 64 KiB frames, ` +
+        `${big.toFixed(0)} MB/s with 1 MiB frames (quadratic work would make 1 MiB frames ~16× slower per byte)`
     )
   }
   console.log()
@@ -270,69 +352,77 @@ export interface DecodeFigure {
   readonly frameSize: number
   readonly chunkSize: number
   readonly variant: string
-  /** undefined: skipped (see note) */
+  /** undefined: skipped (see note); medians over the processes */
   readonly mbps?: number
   readonly framesPerSecond?: number
-  /** MB/s ÷ the ceiling's MB/s in the same case */
+  /** MB/s ÷ the ceiling's MB/s in the same case and process: median, min, max over the processes */
   readonly ratio?: number
+  readonly ratioMin?: number
+  readonly ratioMax?: number
   readonly inputBytes: number
   readonly note?: string
+}
+
+/** The figures of one process, as JSON on stdout (BENCH_DECODE_CHILD=1: what the parent reads). */
+const CHILD = process.env.BENCH_DECODE_CHILD === "1"
+
+/** Measure in a process of its own; its progress lines go to our stderr. */
+const measureInChild = (index: number): Array<Figure> => {
+  process.stderr.write(`decode: process ${index + 1} of ${PROCESSES}\n`)
+  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+    env: { ...process.env, BENCH_DECODE_CHILD: "1" },
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+    maxBuffer: 64 * MiB,
+    timeout: 30 * 60 * 1000
+  })
+  if (child.status !== 0) throw new Error(`decode bench process ${index + 1} failed (${child.status ?? child.signal})`)
+  return JSON.parse(child.stdout) as Array<Figure>
 }
 
 /** Prints the decode tables (markdown) to stdout, progress to stderr; returns every figure. */
 export const decodeBench = async (): Promise<Array<DecodeFigure>> => {
   const started = performance.now()
-  await checkOnePerPull()
   console.log(`# effect-net decode benchmark`)
   console.log()
   console.log(
     `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "?"}; ` +
+      `${PROCESSES} processes one after another, each measuring every case: ` +
       `${INPUT_BYTES / MiB} MiB of wire bytes per case, best of ${REPS} back-to-back rounds (${SHORT_RUN_REPS} for runs < ${SHORT_RUN_SECONDS} s) after a warm-up of ≥ ${
         PROBE_BYTES / MiB
       } MiB and ≥ ${PROBE_CHUNKS} input chunks; ` +
-      `MB/s = 10^6 wire bytes (prefix included) per second; ratio = MB/s ÷ plain-JS MB/s of the same case.`
+      `MB/s = 10^6 wire bytes (prefix included) per second, median over the processes; ` +
+      `ratio = MB/s ÷ plain-JS MB/s of the same case in the same process, median (min–max) over the processes.`
   )
   const load = () => loadavg().map((n) => n.toFixed(1)).join(" ")
   console.log()
   console.log(
     `Load average at start: ${load()}` +
-      (loadavg()[0]! > cpus().length * 0.5 ? ` — other processes are running; expect noise (best of ${REPS} helps)` : "")
+      (loadavg()[0]! > cpus().length * 0.5 ? ` — other processes are running; expect noise` : "")
   )
   console.log()
-  const results: Array<Result> = []
-  for (const frameSize of FRAME_SIZES) {
-    const wire = new Wire(frameSize, INPUT_BYTES)
-    for (const chunkSize of CHUNK_SIZES) {
-      for (const result of await measureCase(wire, chunkSize)) {
-        results.push(result)
-        process.stderr.write(
-          `${fmtSize(frameSize)} frames / ${fmtSize(chunkSize)} chunks / ${result.variant.name}: ${
-            result.seconds === undefined ? result.note : `${mbps(result).toFixed(0)} MB/s`
-          }\n`
-        )
-      }
-    }
-  }
-  const find = (variant: Variant, frameSize: number, chunkSize: number) =>
-    results.find((r) => r.variant === variant && r.frameSize === frameSize && r.chunkSize === chunkSize)!
-  const ratio = (r: Result) => mbps(r) / mbps(find(plain, r.frameSize, r.chunkSize))
+  const runs: Array<Array<Figure>> = []
+  for (let i = 0; i < PROCESSES; i++) runs.push(measureInChild(i))
+  const cells = aggregate(runs)
+  const find: Find = (variant, frameSize, chunkSize) =>
+    cells.find((c) => c.variant === variant && c.frameSize === frameSize && c.chunkSize === chunkSize)!
 
   console.log(`## Results`)
   console.log()
   console.log(`| frame | chunk | variant | input | MB/s | frames/s | µs/input chunk | × ceiling |`)
   console.log(`|---:|---:|---|---:|---:|---:|---:|---:|`)
-  for (const r of results) {
-    const head = `| ${fmtSize(r.frameSize)} | ${fmtSize(r.chunkSize)} | ${r.variant.name} |`
-    if (r.seconds === undefined) {
-      console.log(`${head} — | ${r.note} | | | |`)
+  for (const c of cells) {
+    const head = `| ${fmtSize(c.frameSize)} | ${fmtSize(c.chunkSize)} | ${c.variant.name} |`
+    if (c.mbps === undefined) {
+      console.log(`${head} — | ${c.note} | | | |`)
       continue
     }
-    const input = `${(r.bytes / MiB).toFixed(r.bytes < 10 * MiB ? 1 : 0)} MiB${r.reduced ? " *" : ""}`
-    const isDecoder = r.variant !== sourceOnly
+    const input = `${(c.bytes / MiB).toFixed(c.bytes < 10 * MiB ? 1 : 0)} MiB${c.reduced ? " *" : ""}`
+    const isDecoder = c.variant !== sourceOnly
     console.log(
-      `${head} ${input} | ${mbps(r).toFixed(0)} | ${isDecoder ? fmtNum(r.frames / r.seconds) : "—"} | ${
-        perChunkUs(r).toFixed(3)
-      } | ${isDecoder ? ratio(r).toFixed(2) : "—"} |`
+      `${head} ${input} | ${c.mbps.toFixed(0)} | ${isDecoder ? fmtNum(c.framesPerSecond) : "—"} | ${
+        c.usPerChunk.toFixed(3)
+      } | ${isDecoder ? c.ratio.toFixed(2) : "—"} |`
     )
   }
   console.log()
@@ -342,20 +432,23 @@ export const decodeBench = async (): Promise<Array<DecodeFigure>> => {
   )
   console.log()
 
-  console.log(`## Ratio to the plain-JS ceiling`)
+  console.log(`## Ratio to the plain-JS ceiling (median over the processes; min–max)`)
   console.log()
   const decoders = VARIANTS.filter((v) => v !== plain && v !== sourceOnly)
   console.log(`| frame | chunk | plain MB/s | ${decoders.map((v) => v.name).join(" | ")} |`)
   console.log(`|---:|---:|---:|${decoders.map(() => "---:").join("|")}|`)
   for (const frameSize of FRAME_SIZES) {
     for (const chunkSize of CHUNK_SIZES) {
-      const cells = decoders.map((v) => {
-        const r = find(v, frameSize, chunkSize)
-        return r.seconds === undefined ? "skipped" : ratio(r).toFixed(2)
+      const shown = decoders.map((v) => {
+        const c = find(v, frameSize, chunkSize)
+        if (c.mbps === undefined) return "skipped"
+        return PROCESSES === 1
+          ? c.ratio.toFixed(2)
+          : `${c.ratio.toFixed(2)} (${c.ratioMin.toFixed(2)}–${c.ratioMax.toFixed(2)})`
       })
       console.log(
-        `| ${fmtSize(frameSize)} | ${fmtSize(chunkSize)} | ${mbps(find(plain, frameSize, chunkSize)).toFixed(0)} | ${
-          cells.join(" | ")
+        `| ${fmtSize(frameSize)} | ${fmtSize(chunkSize)} | ${find(plain, frameSize, chunkSize).mbps!.toFixed(0)} | ${
+          shown.join(" | ")
         } |`
       )
     }
@@ -363,22 +456,27 @@ export const decodeBench = async (): Promise<Array<DecodeFigure>> => {
   console.log()
 
   if (!PARTIAL) {
-    targets(find, ratio)
+    targets(find)
     await delimiterScaling()
   }
   console.log(`Load average at end: ${load()}`)
   console.log(`Bench runtime: ${((performance.now() - started) / 1000).toFixed(0)} s`)
   console.log()
-  return results.map((r): DecodeFigure => {
-    const base = { frameSize: r.frameSize, chunkSize: r.chunkSize, variant: r.variant.name, inputBytes: r.bytes }
-    if (r.seconds === undefined) return r.note === undefined ? base : { ...base, note: r.note }
-    const figures = { ...base, mbps: mbps(r) }
-    return r.variant === sourceOnly ? figures : { ...figures, framesPerSecond: r.frames / r.seconds, ratio: ratio(r) }
+  return cells.map((c): DecodeFigure => {
+    const base = { frameSize: c.frameSize, chunkSize: c.chunkSize, variant: c.variant.name, inputBytes: c.bytes }
+    if (c.mbps === undefined) return c.note === undefined ? base : { ...base, note: c.note }
+    const figures = { ...base, mbps: c.mbps }
+    return c.variant === sourceOnly
+      ? figures
+      : { ...figures, framesPerSecond: c.framesPerSecond, ratio: c.ratio, ratioMin: c.ratioMin, ratioMax: c.ratioMax }
   })
 }
 
 if (isEntry(import.meta.url)) {
-  decodeBench().catch((error) => {
+  const main = CHILD
+    ? measureAll().then((figures) => void process.stdout.write(JSON.stringify(figures)))
+    : decodeBench().then(() => undefined)
+  main.catch((error) => {
     console.error(error)
     process.exitCode = 1
   })

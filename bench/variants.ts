@@ -2,12 +2,17 @@
  * The decoders under test. Each takes the input chunks and feeds every frame
  * it produces to a Tally; none collects the frames.
  */
+import type * as Cause from "effect/Cause"
+import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import { decode as lpDecode } from "it-length-prefixed"
 import type { Uint8ArrayList } from "uint8arraylist"
 import * as Framing from "../src/Framing.js"
+import { polledStream } from "../src/internal/socket/polledStream.js"
 import type { Tally } from "./input.js"
 import { ConcatDecoder, LinearDecoder } from "./handwritten.js"
 
@@ -80,30 +85,73 @@ export const itLengthPrefixed: Variant = {
 
 const framer = Framing.lengthPrefixed()
 
+/**
+ * The consumer: every frame of a chunk to the tally inside the channel
+ * executor, the shape of the connection's own sink (`Connection.sink`, where
+ * a server's frames go). BENCH_CONSUMER=forEach drains through
+ * `Stream.runForEachChunk` instead (an Effect per chunk), the consumer of
+ * earlier runs: with it V8 promotes most frames in most processes (16 B frames
+ * in 64 B chunks: `heapUsed` up to 400-530 MiB per 32 MiB decoded, 33-71 MB/s;
+ * 128-134 MiB and 123-148 MB/s with this one), so the figure was the
+ * consumer's GC more than the decoder.
+ */
 const drain = (stream: Stream.Stream<Uint8Array, unknown>, tally: Tally): Promise<void> =>
   Effect.runPromise(
-    Stream.runForEachChunk(stream, (frames) =>
-      Effect.sync(() => {
-        const array = Chunk.toReadonlyArray(frames)
-        for (let i = 0; i < array.length; i++) tally.add(array[i]!)
-      }))
+    process.env.BENCH_CONSUMER === "forEach"
+      ? Stream.runForEachChunk(stream, (frames) => Effect.sync(() => count(frames, tally)))
+      : Stream.run(stream, Sink.fromChannel(counting(tally)))
   )
 
+const count = (frames: Chunk.Chunk<Uint8Array>, tally: Tally): void => {
+  const array = Chunk.toReadonlyArray(frames)
+  for (let i = 0; i < array.length; i++) tally.add(array[i]!)
+}
+
+const counting = (tally: Tally): Channel.Channel<never, Chunk.Chunk<Uint8Array>, never, never, void, unknown> => {
+  const loop: Channel.Channel<never, Chunk.Chunk<Uint8Array>, never, never, void, unknown> = Channel.readWithCause({
+    onInput: (frames: Chunk.Chunk<Uint8Array>) => {
+      count(frames, tally)
+      return loop
+    },
+    onFailure: (cause: Cause.Cause<never>) => Channel.failCause(cause),
+    onDone: () => Channel.void
+  })
+  return loop
+}
+
 /**
- * Batched: `Stream.fromIterable` packs up to `Stream.DefaultChunkSize` (4096)
- * input chunks into each Stream chunk, so the decoder sees 4096 input chunks
- * per pull.
+ * The input as a socket's read stream hands it over: `perPull` input chunks
+ * per pull, each pull's chunks one `Chunk` over an array (as the node
+ * socket's 'data' handler gathers them), through the connection's own read
+ * stream (`polledStream`: a buffered chunk is handed over without an Effect
+ * step). A source that iterates (`Stream.fromIterable`) would add an
+ * iterator step per input chunk, as much as the ceiling spends decoding a
+ * 64 B chunk, which no socket pays.
  */
+export const socketShaped = (chunks: ReadonlyArray<Uint8Array>, perPull: number): Stream.Stream<Uint8Array> =>
+  polledStream<Uint8Array, never>(() => {
+    let next = 0
+    return {
+      poll: () => next < chunks.length ? Chunk.unsafeFromArray(chunks.slice(next, next += perPull)) : undefined,
+      pull: Effect.fail(Option.none())
+    }
+  })
+
+/** Batched: `Stream.DefaultChunkSize` (4096) input chunks per pull. */
+const BATCH = 4096
+
 export const effectBatched: Variant = {
   name: "effect-net batched",
-  run: (chunks, tally) => drain(Stream.fromIterable(chunks).pipe(framer.decode), tally)
+  run: (chunks, tally) => drain(socketShaped(chunks, BATCH).pipe(framer.decode), tally)
 }
 
 /**
  * The ceiling's decoder run inside the same batched Stream (`Stream.mapChunks`
- * over `Stream.fromIterable`, one output chunk per pull) and drained by the
- * same consumer: what any Stream decoder can reach in this harness, so that
- * the batched figures split into Effect's share and the decoder's.
+ * over the same source, one output chunk per pull) and drained by the
+ * same consumer, so that the batched figures split into Effect's share and
+ * the decoder's. Not a bound where a pull holds many frames (16 B frames in
+ * 1460 B or 64 KiB chunks: a pull of 4096 input chunks makes up to 3 million
+ * frames at once), which effect-net's adapter writes in batches.
  */
 export const effectCeiling: Variant = {
   name: "ceiling in Stream.mapChunks",
@@ -111,7 +159,7 @@ export const effectCeiling: Variant = {
     const frames: Array<Uint8Array> = []
     const decoder = new LinearDecoder((frame) => frames.push(frame))
     return drain(
-      Stream.fromIterable(chunks).pipe(Stream.mapChunks((input) => {
+      socketShaped(chunks, BATCH).pipe(Stream.mapChunks((input) => {
         const array = Chunk.toReadonlyArray(input)
         for (let i = 0; i < array.length; i++) decoder.push(array[i]!)
         return Chunk.unsafeFromArray(frames.splice(0))
@@ -121,18 +169,8 @@ export const effectCeiling: Variant = {
   }
 }
 
-/**
- * One input chunk per pull, as a socket delivers under light load.
- * `Stream.fromIteratorSucceed(iterator, 1)` is `fromIterable` with a maximum
- * Stream-chunk size of 1: one `Effect.sync` + `write` per element in a single
- * channel, no extra stage. The alternatives add a stage in front of the
- * decoder: `Stream.rechunk(1)` runs a rechunking channel over every element,
- * and `fromIterable(chunks.map(Chunk.of)).pipe(Stream.flattenChunks)` a
- * concatMap channel. `checkOnePerPull` in decode.ts verifies the decoder
- * really sees one input chunk per pull.
- */
-export const onePerPull = (chunks: ReadonlyArray<Uint8Array>): Stream.Stream<Uint8Array> =>
-  Stream.fromIteratorSucceed(chunks[Symbol.iterator]() as IterableIterator<Uint8Array>, 1)
+/** One input chunk per pull, as a socket delivers under light load. */
+export const onePerPull = (chunks: ReadonlyArray<Uint8Array>): Stream.Stream<Uint8Array> => socketShaped(chunks, 1)
 
 export const effectOnePerPull: Variant = {
   name: "effect-net 1 chunk/pull",

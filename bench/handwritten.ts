@@ -30,12 +30,15 @@ export class LinearDecoder {
 
   push(chunk: Uint8Array): void {
     const n = chunk.length
+    // read once per chunk: `chunk.buffer` per frame costs as much as the rest of a small frame's work
+    const buffer = chunk.buffer
+    const offset = chunk.byteOffset
     let at = 0
     while (at < n) {
       const frame = this.frame
       if (frame !== undefined) {
         const count = Math.min(frame.length - this.fill, n - at)
-        frame.set(count === n ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset + at, count), this.fill)
+        frame.set(count === n ? chunk : new Uint8Array(buffer, offset + at, count), this.fill)
         this.fill += count
         at += count
         if (this.fill === frame.length) {
@@ -55,7 +58,7 @@ export class LinearDecoder {
         size = this.header.readUInt32BE(0)
       }
       if (n - at >= size) {
-        this.onFrame(new Uint8Array(chunk.buffer, chunk.byteOffset + at, size))
+        this.onFrame(new Uint8Array(buffer, offset + at, size))
         at += size
       } else {
         this.frame = Buffer.allocUnsafe(size)

@@ -22,38 +22,45 @@ export interface LengthFieldConfig {
  */
 export class LengthFieldHeader implements SizeHeader {
   private readonly headerEnd: number
+  // the config's fields on the instance: read once per frame on the decoder's direct path
+  private readonly fieldOffset: number
+  private readonly fieldLength: number
+  private readonly littleEndian: boolean
+  private readonly adjustment: number
   readonly strip: number
   readonly headerLength: number
   readonly maxLength: number
 
-  constructor(private readonly config: LengthFieldConfig) {
+  constructor(config: LengthFieldConfig) {
     this.headerEnd = config.lengthFieldOffset + config.lengthFieldLength
+    this.fieldOffset = config.lengthFieldOffset
+    this.fieldLength = config.lengthFieldLength
+    this.littleEndian = config.littleEndian
+    this.adjustment = config.lengthAdjustment
     this.strip = config.initialBytesToStrip
     this.headerLength = this.headerEnd
     this.maxLength = this.headerEnd
   }
 
   read(queue: ByteQueue): number | MalformedFrameError {
-    const { headerEnd, config } = this
-    if (queue.length < headerEnd) return -1
-    return this.sizeOf(queue.readUInt(config.lengthFieldOffset, config.lengthFieldLength, config.littleEndian))
+    if (queue.length < this.headerEnd) return -1
+    return this.sizeOf(queue.readUInt(this.fieldOffset, this.fieldLength, this.littleEndian))
   }
 
   readAt(chunk: Uint8Array, at: number): number {
-    const { headerEnd, config } = this
+    const headerEnd = this.headerEnd
     if (chunk.length - at < headerEnd) return -1
-    const size = this.sizeOf(
-      readUIntAt(chunk, at + config.lengthFieldOffset, config.lengthFieldLength, config.littleEndian)
-    )
-    return typeof size === "number" ? size : -1
+    const size = readUIntAt(chunk, at + this.fieldOffset, this.fieldLength, this.littleEndian) + this.adjustment + headerEnd
+    // a size `sizeOf` refuses is left to `read`, which says why
+    return size < headerEnd || size < this.strip ? -1 : size
   }
 
   private sizeOf(field: number): number | MalformedFrameError {
-    const { headerEnd, config } = this
-    const size = field + config.lengthAdjustment + headerEnd
+    const headerEnd = this.headerEnd
+    const size = field + this.adjustment + headerEnd
     if (size < headerEnd) {
       return new MalformedFrameError({
-        reason: `length field ${field} with lengthAdjustment ${config.lengthAdjustment} gives a negative body length`
+        reason: `length field ${field} with lengthAdjustment ${this.adjustment} gives a negative body length`
       })
     }
     if (size < this.strip) {

@@ -146,13 +146,17 @@ export class SizedDecoder implements FrameDecoder {
     const header = this.header
     const max = this.options.maxFrameLength
     const n = chunk.length
+    // read once per chunk, not per frame: `chunk.buffer` on a Buffer costs as much as the rest of a small frame
+    const buffer = chunk.buffer
+    const offset = chunk.byteOffset
     while (at < n) {
       const size = header.readAt(chunk, at)
+      // after readAt: a varint's strip is the length of the header just read
       const strip = header.strip
       if (size < 0 || size - strip > max) return at
       if (size > n - at) return this.assembleFrom(chunk, at, size)
       // an empty frame is no view: it would keep the whole chunk alive (as the queue's `take(0)`)
-      out.push(size === strip ? new Uint8Array(0) : view(chunk, at + strip, size - strip))
+      out.push(size === strip ? new Uint8Array(0) : new Uint8Array(buffer, offset + at + strip, size - strip))
       at += size
     }
     return at

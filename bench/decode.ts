@@ -256,6 +256,8 @@ interface Cell {
   readonly bytes: number
   readonly reduced: boolean
   readonly note?: string
+  /** this variant's figure in each process, in process order */
+  readonly perProcess: ReadonlyArray<Figure>
 }
 
 const aggregate = (runs: ReadonlyArray<ReadonlyArray<Figure>>): Array<Cell> => {
@@ -267,7 +269,15 @@ const aggregate = (runs: ReadonlyArray<ReadonlyArray<Figure>>): Array<Cell> => {
       for (const variant of VARIANTS) {
         const figures = runs.map((run) => pick(run, variant.name))
         const first = figures[0]!
-        const base = { variant, frameSize, chunkSize, bytes: first.bytes, reduced: first.reduced }
+        // each process shortens a slow variant's input on its own
+        const base = {
+          variant,
+          frameSize,
+          chunkSize,
+          bytes: median(figures.map((f) => f.bytes)),
+          reduced: figures.some((f) => f.reduced),
+          perProcess: figures
+        }
         if (first.seconds === undefined) {
           cells.push({ ...base, framesPerSecond: NaN, usPerChunk: NaN, ratio: NaN, ratioMin: NaN, ratioMax: NaN, note: first.note ?? "skipped" })
           continue
@@ -289,6 +299,11 @@ const aggregate = (runs: ReadonlyArray<ReadonlyArray<Figure>>): Array<Cell> => {
 }
 
 type Find = (variant: Variant, frameSize: number, chunkSize: number) => Cell
+
+/** A figure that combines cells, computed within each process and then its median over them. */
+const withinProcess = (cells: ReadonlyArray<Cell>, f: (figures: ReadonlyArray<Figure>) => number): number =>
+  median(cells[0]!.perProcess.map((_, i) => f(cells.map((c) => c.perProcess[i]!))))
+const usPerChunk = (f: Figure): number => (f.seconds! / f.chunks) * 1e6
 
 const targets = (find: Find): void => {
   console.log(`## Targets (median ratio over the processes; min–max)`)
@@ -316,32 +331,36 @@ const targets = (find: Find): void => {
   )
   for (const chunkSize of [64, 1460]) {
     for (const frameSize of FRAME_SIZES) {
-      const total = find(effectOnePerPull, frameSize, chunkSize).usPerChunk - find(plain, frameSize, chunkSize).usPerChunk
-      const source = find(sourceOnly, frameSize, chunkSize).usPerChunk
+      const cells = [effectOnePerPull, plain, sourceOnly].map((v) => find(v, frameSize, chunkSize))
+      const total = withinProcess(cells, ([one, ceiling]) => usPerChunk(one!) - usPerChunk(ceiling!))
+      const source = withinProcess(cells, ([, , alone]) => usPerChunk(alone!))
+      const rest = withinProcess(cells, ([one, ceiling, alone]) => usPerChunk(one!) - usPerChunk(ceiling!) - usPerChunk(alone!))
       console.log(
         `  - ${fmtSize(chunkSize)} chunks, ${fmtSize(frameSize)} frames: ${total.toFixed(2)} µs/pull ` +
-          `(source + runner ${source.toFixed(2)} µs, rest ${(total - source).toFixed(2)} µs)`
+          `(source + runner ${source.toFixed(2)} µs, rest ${rest.toFixed(2)} µs)`
       )
     }
   }
   for (const variant of [effectBatched, effectOnePerPull, plain]) {
-    const small = find(variant, MiB, 64).mbps!
-    const large = find(variant, MiB, 64 * KiB).mbps!
-    const factor = large / small
+    const cells = [find(variant, MiB, 64), find(variant, MiB, 64 * KiB)]
+    const factor = withinProcess(cells, ([small, large]) => figureMbps(large!) / figureMbps(small!))
     const target = variant === effectBatched
     console.log(
       `- ${target ? verdict(factor <= 2) : "info"} 1 MiB frames in 64 B chunks ≤ 2× the time of 64 KiB chunks, ` +
-        `${variant.name}: ${factor.toFixed(2)}× (${small.toFixed(0)} vs ${large.toFixed(0)} MB/s)` +
+        `${variant.name}: ${factor.toFixed(2)}× (median of the processes' own; ${cells[0]!.mbps!.toFixed(0)} vs ${
+          cells[1]!.mbps!.toFixed(0)
+        } MB/s, medians)` +
         (target ? "" : variant === plain ? " (the ceiling's own factor)" : " (includes 16k pulls per frame)")
     )
   }
   {
     // a quadratic path makes the time per byte grow with the frame size; a linear one does not
-    const mid = find(effectBatched, 64 * KiB, 64).mbps!
-    const big = find(effectBatched, MiB, 64).mbps!
+    const cells = [find(effectBatched, 64 * KiB, 64), find(effectBatched, MiB, 64)]
+    const factor = withinProcess(cells, ([mid, big]) => figureMbps(mid!) / figureMbps(big!))
     console.log(
-      `- info linearity, effect-net batched at 64 B chunks: ${mid.toFixed(0)} MB/s with 64 KiB frames, ` +
-        `${big.toFixed(0)} MB/s with 1 MiB frames (quadratic work would make 1 MiB frames ~16× slower per byte)`
+      `- info linearity, effect-net batched at 64 B chunks: 64 KiB frames ${factor.toFixed(2)}× the MB/s of 1 MiB frames ` +
+        `(median of the processes' own; ${cells[0]!.mbps!.toFixed(0)} vs ${cells[1]!.mbps!.toFixed(0)} MB/s, medians; ` +
+        `quadratic work would make 1 MiB frames ~16× slower per byte)`
     )
   }
   console.log()

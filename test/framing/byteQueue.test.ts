@@ -72,6 +72,20 @@ describe("Framing.ByteQueue", () => {
     expect(queue.length).toBe(2)
   })
 
+  it("a position or count that is not a whole number is a RangeError, not bytes read from between two", () => {
+    const queue = queueOf("abcdef")
+    const whole = new RangeError("ByteQueue: 2 bytes at 0.5: positions and counts are whole numbers")
+    expect(() => queue.readUInt(0.5, 2)).toThrow(whole)
+    expect(() => queue.readUInt(1.5, 4)).toThrow(RangeError)
+    expect(() => queue.byteAt(1.5)).toThrow(RangeError)
+    expect(() => queue.take(1.5)).toThrow(RangeError)
+    expect(() => queue.skip(0.5)).toThrow(RangeError)
+    expect(() => queue.takeAfter(1, 1.5)).toThrow(RangeError)
+    expect(() => queue.takeInto(new Uint8Array(4), 0, 2.5)).toThrow(RangeError)
+    expect(queue.length).toBe(6)
+    expect(queue.readUInt(1, 2)).toBe(0x6263)
+  })
+
   describe("search", () => {
     it("finds a delimiter split across chunks and resumes after it", () => {
       const queue = new Framing.ByteQueue()

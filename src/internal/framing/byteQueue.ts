@@ -352,6 +352,9 @@ export class ByteQueue {
     if (!(pos >= 0 && n >= 0 && pos + n <= this.size)) {
       throw new RangeError(`ByteQueue: ${n} bytes at ${pos} are outside the ${this.size} queued`)
     }
+    if (!Number.isInteger(pos) || !Number.isInteger(n)) {
+      throw new RangeError(`ByteQueue: ${n} bytes at ${pos}: positions and counts are whole numbers`)
+    }
   }
 
   private advance(n: number): void {

@@ -10,15 +10,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as fc from "effect/FastCheck"
-import { setFlagsFromString } from "node:v8"
-import { runInNewContext } from "node:vm"
 import * as Framing from "../../src/Framing.js"
 import { concat } from "../util/bytes.js"
-
-// A full collection before a memory figure is taken, so that garbage freed during the measured pushes
-// (earlier tests', earlier tries') cannot lower it: `gc` of a context made after the flag is set.
-setFlagsFromString("--expose-gc")
-const collect = runInNewContext("gc") as () => void
+import { collect } from "../util/gc.js"
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -199,6 +193,7 @@ describe("assembly memory", () => {
     const wire = Either.getOrThrow(framer.encodeFrame(frameOf(frameLength, 3)))
     const decoder = framer.decoder()
     const frames: Array<Uint8Array> = []
+    // garbage freed during the measured pushes (earlier tests', earlier tries') must not lower the figure
     collect()
     const before = process.memoryUsage().arrayBuffers
     if (splitHeader) decoder.push(wire.subarray(0, 2), frames)

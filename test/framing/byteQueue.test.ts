@@ -3,6 +3,7 @@ import * as fc from "effect/FastCheck"
 import * as Framing from "../../src/Framing.js"
 import { cutAt, cutPoints } from "../../src/testing.js"
 import { bytes, latin1 } from "../util/bytes.js"
+import { collect } from "../util/gc.js"
 
 const queueOf = (...chunks: ReadonlyArray<string>) => {
   const queue = new Framing.ByteQueue()
@@ -70,6 +71,49 @@ describe("Framing.ByteQueue", () => {
     expect(() => queue.skip(3)).toThrow(RangeError)
     expect(() => queue.takeAfter(1, 2)).toThrow(RangeError)
     expect(queue.length).toBe(2)
+  })
+
+  it("once the queue has moved past a chunk it holds nothing of it, though frames were cut from it", async () => {
+    const queue = new Framing.ByteQueue()
+    const push = () => {
+      // a chunk of its own memory (a Buffer from Node's pool shares an 8 KiB slab), kept as it is (the queue is empty)
+      const chunk = new Uint8Array(bytes("ab\ncd\nef"))
+      queue.push(chunk)
+      queue.push(new Uint8Array(2048).fill(0x67))
+      return new WeakRef(chunk.buffer)
+    }
+    const first = push()
+    expect(latin1(queue.take(2))).toBe("ab")
+    expect(latin1(queue.takeAfter(1, 2))).toBe("cd")
+    queue.skip(1)
+    // the last of it copied out with the next chunk's first byte: no frame of the next chunk has been cut yet
+    expect(latin1(queue.take(3))).toBe("efg")
+    // a WeakRef's target lives to the end of the job that made or read it
+    await new Promise((resolve) => setImmediate(resolve))
+    collect()
+    expect(first.deref()).toBeUndefined()
+    expect(queue.length).toBe(2047)
+  })
+
+  it("a queue that never empties holds only its pending bytes' chunks, not the ones it consumed (a line split across every chunk)", async () => {
+    const queue = new Framing.ByteQueue()
+    const settle = async () => {
+      // backing stores are freed after the collection that found them dead
+      collect()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      collect()
+      return process.memoryUsage().arrayBuffers
+    }
+    const before = await settle()
+    for (let i = 0; i < 300; i++) {
+      queue.push(new Uint8Array(64 * 1024))
+      // everything up to the last 10 bytes, which the next chunk's first frame needs
+      queue.skip(queue.length - 10)
+    }
+    const held = (await settle()) - before
+    expect(queue.length).toBe(10)
+    // one 64 KiB chunk (18.8 MiB, the 299 consumed ones, when their slots kept them)
+    expect(held).toBeLessThan(1024 * 1024)
   })
 
   it("a position or count that is not a whole number is a RangeError, not bytes read from between two", () => {

@@ -86,6 +86,15 @@ export class ByteQueue {
   private tail: Uint8Array | undefined = undefined
   private tailView: Uint8Array | undefined = undefined
   private tailFill = 0
+  /**
+   * The front chunk's `buffer` and `byteOffset`, read once per chunk rather
+   * than once per frame cut from it (on a Node `Buffer` that getter costs as
+   * much as the rest of a short frame's work). Dropped as soon as that chunk
+   * leaves the front, so it never keeps a consumed chunk alive.
+   */
+  private front: Uint8Array | undefined = undefined
+  private frontBuffer: ArrayBufferLike | undefined = undefined
+  private frontOffset = 0
 
   /**
    * Bytes in the queue.
@@ -159,6 +168,7 @@ export class ByteQueue {
     const exact = unfilled(filled - from)
     exact.set(view(this.chunks[last]!, from, filled - from), 0)
     this.chunks[last] = exact
+    this.front = this.frontBuffer = undefined
     if (last === this.head) this.offset = 0
   }
 
@@ -212,7 +222,7 @@ export class ByteQueue {
     const first = this.chunks[this.head]
     if (n === 0 || first === undefined) return new Uint8Array(0)
     if (this.offset + n <= first.length) {
-      const frame = view(first, this.offset, n)
+      const frame = this.viewOfFront(first, this.offset, n)
       this.advance(n)
       return frame
     }
@@ -255,7 +265,7 @@ export class ByteQueue {
     this.check(0, skip + n)
     const first = this.chunks[this.head]
     if (n > 0 && first !== undefined && this.offset + skip + n <= first.length) {
-      const frame = view(first, this.offset + skip, n)
+      const frame = this.viewOfFront(first, this.offset + skip, n)
       this.advance(skip + n)
       return frame
     }
@@ -348,6 +358,16 @@ export class ByteQueue {
     }
   }
 
+  /** `n` bytes of the front chunk `first` from `at`, as a plain view of it. */
+  private viewOfFront(first: Uint8Array, at: number, n: number): Uint8Array {
+    if (first !== this.front) {
+      this.front = first
+      this.frontBuffer = first.buffer
+      this.frontOffset = first.byteOffset
+    }
+    return new Uint8Array(this.frontBuffer!, this.frontOffset + at, n)
+  }
+
   private check(pos: number, n: number): void {
     if (!(pos >= 0 && n >= 0 && pos + n <= this.size)) {
       throw new RangeError(`ByteQueue: ${n} bytes at ${pos} are outside the ${this.size} queued`)
@@ -363,7 +383,10 @@ export class ByteQueue {
     this.offset += n
     if (this.offset === this.chunks[this.head]!.length) {
       this.offset = 0
-      this.head++
+      // the slot let go at once: a queue that never empties (a line split across every chunk) kept up to
+      // 1024 consumed chunks alive until the array was compacted
+      this.chunks[this.head++] = CONSUMED
+      this.front = this.frontBuffer = undefined
       if (this.head === this.chunks.length) {
         // emptied in place, not replaced by a fresh []: V8 pretenured that literal (its arrays often outlive
         // a scavenge), and each one then born in the old generation kept the young chunk views it held alive
@@ -400,6 +423,9 @@ export const readUIntAt = (bytes: Uint8Array, start: number, size: number, littl
   else for (let k = start; k < start + size; k++) value = value * 256 + bytes[k]!
   return value
 }
+
+/** What a consumed chunk's slot holds until the array is emptied or compacted. */
+const CONSUMED = new Uint8Array(0)
 
 /**
  * Chunks shorter than this are copied into the tail buffer when bytes are pending.

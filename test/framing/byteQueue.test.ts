@@ -112,7 +112,7 @@ describe("Framing.ByteQueue", () => {
     }
     const held = (await settle()) - before
     expect(queue.length).toBe(10)
-    // one 64 KiB chunk (18.8 MiB, the 299 consumed ones, when their slots kept them)
+    // one 64 KiB chunk (18.75 MiB, all 300, when the consumed ones stayed in their slots)
     expect(held).toBeLessThan(1024 * 1024)
   })
 

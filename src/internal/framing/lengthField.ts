@@ -44,31 +44,30 @@ export class LengthFieldHeader implements SizeHeader {
 
   read(queue: ByteQueue): number | MalformedFrameError {
     if (queue.length < this.headerEnd) return -1
-    return this.sizeOf(queue.readUInt(this.fieldOffset, this.fieldLength, this.littleEndian))
+    const field = queue.readUInt(this.fieldOffset, this.fieldLength, this.littleEndian)
+    const size = this.sizeOf(field)
+    return size >= 0 ? size : this.refusal(field)
   }
 
   readAt(chunk: Uint8Array, at: number): number {
-    const headerEnd = this.headerEnd
-    if (chunk.length - at < headerEnd) return -1
-    const size = readUIntAt(chunk, at + this.fieldOffset, this.fieldLength, this.littleEndian) + this.adjustment + headerEnd
-    // a size `sizeOf` refuses is left to `read`, which says why
-    return size < headerEnd || size < this.strip ? -1 : size
+    if (chunk.length - at < this.headerEnd) return -1
+    // a refused size is -1 here: `read` then says why
+    return this.sizeOf(readUIntAt(chunk, at + this.fieldOffset, this.fieldLength, this.littleEndian))
   }
 
-  private sizeOf(field: number): number | MalformedFrameError {
-    const headerEnd = this.headerEnd
-    const size = field + this.adjustment + headerEnd
-    if (size < headerEnd) {
-      return new MalformedFrameError({
-        reason: `length field ${field} with lengthAdjustment ${this.adjustment} gives a negative body length`
-      })
-    }
-    if (size < this.strip) {
-      return new MalformedFrameError({
-        reason: `frame of ${size} bytes is shorter than initialBytesToStrip (${this.strip})`
-      })
-    }
-    return size
+  /** The frame's size on the wire for a length field's value, or -1 if no frame can have it. */
+  private sizeOf(field: number): number {
+    const size = field + this.adjustment + this.headerEnd
+    return size < this.headerEnd || size < this.strip ? -1 : size
+  }
+
+  private refusal(field: number): MalformedFrameError {
+    const size = field + this.adjustment + this.headerEnd
+    return new MalformedFrameError({
+      reason: size < this.headerEnd
+        ? `length field ${field} with lengthAdjustment ${this.adjustment} gives a negative body length`
+        : `frame of ${size} bytes is shorter than initialBytesToStrip (${this.strip})`
+    })
   }
 }
 

@@ -5,7 +5,10 @@
  * Under tsx every source file is one line: the column of a function is in the
  * profile (`callFrame.columnNumber`) if a name is missing.
  *
- *   node --import tsx bench/profile-summary.ts <file.cpuprofile> [top=30]
+ *   node --import tsx bench/profile-summary.ts <file.cpuprofile> [top=30] [skipSeconds=0]
+ *
+ * `skipSeconds` leaves out the samples of the process's first seconds
+ * (module loading, the warm-up), so the shares are of the measured rounds.
  */
 import { readFileSync } from "node:fs"
 import { isEntry } from "./entry.js"
@@ -43,11 +46,16 @@ const GROUPS: ReadonlyArray<readonly [string, (frame: CallFrame) => boolean]> = 
 
 const short = (url: string): string => url.replace(/^.*\/(node_modules\/|src\/|bench\/)/, "$1").replace(/^file:\/\//, "")
 
-export const summarize = (profile: Profile, top: number): string => {
+export const summarize = (profile: Profile, top: number, skipSeconds = 0): string => {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const selfMicros = new Map<number, number>()
   // timeDeltas[i] is the time before sample i: charge it to sample i's node.
-  profile.samples.forEach((id, i) => selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
+  let at = 0
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0
+    at += delta
+    if (at >= skipSeconds * 1e6) selfMicros.set(id, (selfMicros.get(id) ?? 0) + delta)
+  })
   const total = Array.from(selfMicros.values()).reduce((a, b) => a + b, 0)
   const idle = Array.from(selfMicros).filter(([id]) => byId.get(id)!.callFrame.functionName === "(idle)")
     .reduce((a, [, t]) => a + t, 0)
@@ -87,7 +95,7 @@ export const summarize = (profile: Profile, top: number): string => {
 }
 
 if (isEntry(import.meta.url)) {
-  const [file, top] = process.argv.slice(2)
-  if (file === undefined) throw new Error("usage: profile-summary.ts <file.cpuprofile> [top]")
-  console.log(summarize(JSON.parse(readFileSync(file, "utf8")) as Profile, Number(top ?? 30)))
+  const [file, top, skip] = process.argv.slice(2)
+  if (file === undefined) throw new Error("usage: profile-summary.ts <file.cpuprofile> [top] [skipSeconds]")
+  console.log(summarize(JSON.parse(readFileSync(file, "utf8")) as Profile, Number(top ?? 30), Number(skip ?? 0)))
 }

@@ -40,15 +40,19 @@ export const printReport = (results: Results): void => {
       i === 0
         ? `${fmtRate(s.medianRate)} msg/s${c.id.includes("-rr-") ? ` (${(1e6 / s.medianRate).toFixed(0)} µs/RTT)` : ""}`
         : ratioCell(s))
-    console.log(`### Echo: server CPU time per message, µs (median; user + system)`)
+    console.log(`### Echo: server CPU time per message, µs (median; user + system) [minor page faults per message]`)
     console.log()
-    table(echo, (_, s) => s.medianServerCpuMicros.toFixed(2))
+    table(echo, (_, s) => `${s.medianServerCpuMicros.toFixed(2)} [${s.medianServerFaults.toFixed(3)}]`)
   }
   if (bulk.length > 0) {
-    console.log(`### Bulk one way (${mib(config.bulkBytes)} MiB, 64 KiB writes): MB/s (median), × raw, receiver CPU µs/MiB`)
+    console.log(
+      `### Bulk one way (${mib(config.bulkBytes)} MiB, 64 KiB writes): MB/s (median), × raw, receiver CPU µs/MiB [minor page faults per MiB]`
+    )
     console.log()
     table(bulk, (_, s, i) =>
-      `${s.medianRate.toFixed(0)} MB/s${i === 0 ? "" : `, ${ratioCell(s)}`}, ${s.medianServerCpuMicros.toFixed(0)} µs/MiB`)
+      `${s.medianRate.toFixed(0)} MB/s${i === 0 ? "" : `, ${ratioCell(s)}`}, ${s.medianServerCpuMicros.toFixed(0)} µs/MiB [${
+        s.medianServerFaults.toFixed(1)
+      }]`)
   }
   console.log(
     `### Server memory (RSS, MiB): listening before any connection; highest seen around the rounds; the kernel's peak (getrusage, module loading included)`

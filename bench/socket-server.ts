@@ -15,6 +15,8 @@ export interface Usage {
   readonly maxRssBytes: number
   /** resident set size now, bytes */
   readonly rssBytes: number
+  /** minor page faults since start (getrusage) */
+  readonly minorFaults: number
 }
 
 const [id, unixPath] = process.argv.slice(2) as [ServerVariantId, string]
@@ -28,7 +30,8 @@ process.on("message", (message: { type?: string }) => {
     type: "usage",
     cpuMicros: cpu.user + cpu.system,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
-    rssBytes: process.memoryUsage.rss()
+    rssBytes: process.memoryUsage.rss(),
+    minorFaults: process.resourceUsage().minorPageFault
   }
   process.send!(usage)
 })

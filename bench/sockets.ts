@@ -107,6 +107,11 @@ export interface Round {
   readonly rate: number
   /** server CPU time per message (echo) or per MiB (bulk), µs */
   readonly serverCpuMicros: number
+  /**
+   * the server's minor page faults per message (echo) or per MiB (bulk): fresh
+   * memory touched, which on this benchmark's VM costs microseconds a page
+   */
+  readonly serverFaults: number
   readonly seconds: number
 }
 
@@ -115,6 +120,7 @@ export interface Summary {
   readonly label: string
   readonly medianRate: number
   readonly medianServerCpuMicros: number
+  readonly medianServerFaults: number
   /** median over rounds of rate ÷ the baseline's rate in the same round; undefined without a baseline */
   readonly ratio?: number
   readonly ratioMin?: number
@@ -258,12 +264,12 @@ const measureOnce = async (
   driver: Child,
   server: ServerChild,
   command: Command
-): Promise<{ readonly measured: Measured; readonly cpuMicros: number }> => {
+): Promise<{ readonly measured: Measured; readonly cpuMicros: number; readonly minorFaults: number }> => {
   const before = await server.child.next<Usage>({ type: "usage" })
   const measured = await driver.next<Measured>(command)
   const after = await server.child.next<Usage>({ type: "usage" })
   server.loadedRssBytes = Math.max(server.loadedRssBytes, before.rssBytes, after.rssBytes)
-  return { measured, cpuMicros: after.cpuMicros - before.cpuMicros }
+  return { measured, cpuMicros: after.cpuMicros - before.cpuMicros, minorFaults: after.minorFaults - before.minorFaults }
 }
 
 interface Plan {
@@ -293,7 +299,7 @@ const runPlan = async (
     const n = plan.variants.length
     for (let k = 0; k < n; k++) {
       const variant = plan.variants[(k + round) % n]!
-      const { cpuMicros, measured } = await measureOnce(
+      const { cpuMicros, measured, minorFaults } = await measureOnce(
         driver,
         servers.get(variant.server)!,
         plan.command(variant, false)
@@ -304,6 +310,7 @@ const runPlan = async (
         round,
         rate: r,
         serverCpuMicros: cpuMicros / plan.per(measured),
+        serverFaults: minorFaults / plan.per(measured),
         seconds: measured.seconds
       })
       progress.step(`${plan.label} · round ${round + 1}/${config.rounds} · ${variant.id}: ${fmtRate(r)} ${plan.unit}`)
@@ -316,7 +323,8 @@ const runPlan = async (
       variant: variant.id,
       label: variant.label,
       medianRate: median(mine.map((r) => r.rate)),
-      medianServerCpuMicros: median(mine.map((r) => r.serverCpuMicros))
+      medianServerCpuMicros: median(mine.map((r) => r.serverCpuMicros)),
+      medianServerFaults: median(mine.map((r) => r.serverFaults))
     }
     if (variant.id === baseline) return { ...base, ratio: 1, ratioMin: 1, ratioMax: 1 }
     const ratios = mine.map((r) => r.rate / rounds.find((b) => b.variant === baseline && b.round === r.round)!.rate)

@@ -50,12 +50,14 @@ export const summarize = (profile: Profile, top: number, skipSeconds = 0): strin
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const selfMicros = new Map<number, number>()
   // timeDeltas[i] is the time before sample i: charge it to sample i's node.
-  let at = 0
+  // a sample counts if the interval it stands for starts after the skipped seconds
+  let start = 0
   profile.samples.forEach((id, i) => {
     const delta = profile.timeDeltas[i] ?? 0
-    at += delta
-    if (at >= skipSeconds * 1e6) selfMicros.set(id, (selfMicros.get(id) ?? 0) + delta)
+    if (start >= skipSeconds * 1e6) selfMicros.set(id, (selfMicros.get(id) ?? 0) + delta)
+    start += delta
   })
+  if (selfMicros.size === 0) throw new Error(`no samples after the first ${skipSeconds} s`)
   const total = Array.from(selfMicros.values()).reduce((a, b) => a + b, 0)
   const idle = Array.from(selfMicros).filter(([id]) => byId.get(id)!.callFrame.functionName === "(idle)")
     .reduce((a, [, t]) => a + t, 0)
@@ -96,6 +98,9 @@ export const summarize = (profile: Profile, top: number, skipSeconds = 0): strin
 
 if (isEntry(import.meta.url)) {
   const [file, top, skip] = process.argv.slice(2)
-  if (file === undefined) throw new Error("usage: profile-summary.ts <file.cpuprofile> [top] [skipSeconds]")
-  console.log(summarize(JSON.parse(readFileSync(file, "utf8")) as Profile, Number(top ?? 30), Number(skip ?? 0)))
+  const skipSeconds = Number(skip ?? 0)
+  if (file === undefined || !(skipSeconds >= 0)) {
+    throw new Error("usage: profile-summary.ts <file.cpuprofile> [top] [skipSeconds ≥ 0]")
+  }
+  console.log(summarize(JSON.parse(readFileSync(file, "utf8")) as Profile, Number(top ?? 30), skipSeconds))
 }

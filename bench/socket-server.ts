@@ -2,7 +2,7 @@
  * A server of the socket benchmark in a process of its own (forked by
  * bench/sockets.ts with an IPC channel): `socket-server.ts <variant> <unix path>`.
  * Sends `{ ready, tcpPort, unixPath }`, answers `{ type: "usage" }` with its
- * CPU time and peak RSS, and exits when the parent disconnects (so a
+ * CPU time, peak RSS and minor page faults, and exits when the parent disconnects (so a
  * `--cpu-prof` profile is written).
  */
 import { type ServerVariantId, serverVariants } from "./socket-servers.js"

@@ -227,4 +227,28 @@ describe("assembly memory", () => {
     expect(frames[0]!.buffer.byteLength).toBe(100 * KiB + 3)
     expect(Buffer.from(frames[0]!).equals(Buffer.from(frameOf(100 * KiB + 3, 2)))).toBe(true)
   })
+
+  it("small frames assembled across chunks each have bytes of their own, in memory of at most 8 KiB", () => {
+    const framer = Framing.lengthPrefixed()
+    const sizes = Array.from({ length: 3000 }, (_, i) => 1 + (i * 37) % 3000)
+    const wire = concat(sizes.map((size, i) => Either.getOrThrow(framer.encodeFrame(frameOf(size, i)))))
+    const frames: Array<Uint8Array> = []
+    const decoder = framer.decoder()
+    // 61-byte chunks: almost every frame spans two or more, and is assembled
+    for (const chunk of cut(wire, [61])) decoder.push(chunk, frames)
+    expect(frames.length).toBe(sizes.length)
+    expect(frames.every((frame, i) => Buffer.from(frame).equals(Buffer.from(frameOf(sizes[i]!, i))))).toBe(true)
+    // a kept frame keeps at most an 8 KiB slab alive, as Buffer.allocUnsafe's pool would
+    expect(frames.every((frame) => frame.buffer.byteLength <= 8 * KiB)).toBe(true)
+    // no two frames share a byte: write over each, then every other frame still has its own bytes
+    const byBuffer = new Map<ArrayBufferLike, Array<Uint8Array>>()
+    for (const frame of frames) byBuffer.set(frame.buffer, [...(byBuffer.get(frame.buffer) ?? []), frame])
+    for (const together of byBuffer.values()) {
+      const spans = together.map((f) => [f.byteOffset, f.byteOffset + f.length] as const).sort((a, b) => a[0] - b[0])
+      for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1])
+    }
+    for (const frame of frames) frame.fill(0)
+    frames.forEach((frame, i) => frame.set(frameOf(sizes[i]!, i)))
+    expect(frames.every((frame, i) => Buffer.from(frame).equals(Buffer.from(frameOf(sizes[i]!, i))))).toBe(true)
+  })
 })

@@ -1,16 +1,34 @@
 import { Buffer } from "node:buffer"
 
+/** Node's own pool size (`Buffer.poolSize`): what a small allocation may keep alive. */
+const SLAB = 8 * 1024
+let slab = new ArrayBuffer(0)
+let slabOffset = SLAB
+
 /**
- * Memory for bytes that are all written at once: never zero-filled, from
- * Node's shared pool below 4 KiB (as `Buffer.allocUnsafe`), as a plain
- * Uint8Array. A small frame made here keeps its 8 KiB pool slab alive, as a
- * view of a socket chunk keeps the chunk: copy a frame you keep for long.
+ * Memory for bytes that are all written at once: never zero-filled, carved
+ * from a shared 8 KiB slab below 4 KiB (as `Buffer.allocUnsafe` carves Node's
+ * pool), as a plain Uint8Array. A small frame made here keeps its slab alive,
+ * as a view of a socket chunk keeps the chunk: copy a frame you keep for
+ * long. Our own slab rather than Node's pool: a `Buffer` from the pool costs
+ * its construction and two getters to unwrap, as much again as the rest of a
+ * 16-byte frame's work.
  *
  * @internal
  */
 export const unfilled = (n: number): Uint8Array => {
-  const buffer = Buffer.allocUnsafe(n)
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, n)
+  if (n >= SLAB >>> 1 || n === 0) {
+    if (n === 0) return new Uint8Array(0)
+    return new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n)
+  }
+  if (slabOffset + n > SLAB) {
+    slab = Buffer.allocUnsafeSlow(SLAB).buffer
+    slabOffset = 0
+  }
+  const out = new Uint8Array(slab, slabOffset, n)
+  // 8-byte aligned, as Node's pool: a frame's bytes may be read through a wider view of its buffer
+  slabOffset = (slabOffset + n + 7) & ~7
+  return out
 }
 
 /**
@@ -21,3 +39,19 @@ export const unfilled = (n: number): Uint8Array => {
  */
 export const view = (chunk: Uint8Array, offset: number, length: number): Uint8Array =>
   new Uint8Array(chunk.buffer, chunk.byteOffset + offset, length)
+
+/** Runs this short are copied byte by byte: cheaper than the view `set` needs (a `Buffer`'s `buffer` getter). */
+const SHORT_COPY = 32
+
+/**
+ * `count` bytes of `source` from `from` into `target` at `at`.
+ *
+ * @internal
+ */
+export const copyBytes = (target: Uint8Array, at: number, source: Uint8Array, from: number, count: number): void => {
+  if (count <= SHORT_COPY) {
+    for (let i = 0; i < count; i++) target[at + i] = source[from + i]!
+  } else {
+    target.set(view(source, from, count), at)
+  }
+}

@@ -1,4 +1,4 @@
-import { unfilled, view } from "./alloc.js"
+import { copyBytes, unfilled, view } from "./alloc.js"
 import { failureTable, step } from "./kmp.js"
 
 /**
@@ -35,9 +35,9 @@ export interface DelimiterSearch {
 /**
  * Pending input bytes as the list of chunks they arrived in, never
  * re-concatenated: consuming bytes that lie in one chunk yields a view of it,
- * and bytes that span chunks are copied once (into unzeroed memory, from
- * Node's pool below 4 KiB, as `Buffer.allocUnsafe`; a frame kept for long
- * keeps that 8 KiB slab alive, as a view keeps its chunk). Positions are offsets from the first unconsumed byte. The queue keeps
+ * and bytes that span chunks are copied once (into unzeroed memory, carved
+ * from a shared 8 KiB slab below 4 KiB, as `Buffer.allocUnsafe` carves Node's
+ * pool; a frame kept for long keeps that slab alive, as a view keeps its chunk). Positions are offsets from the first unconsumed byte. The queue keeps
  * the pushed chunks themselves (no copy): do not change a chunk after pushing
  * it.
  *
@@ -226,7 +226,7 @@ export class ByteQueue {
       this.advance(n)
       return frame
     }
-    // every byte of it is written at once: no zero fill, and Node's pool for a small frame
+    // every byte of it is written at once: no zero fill, and a shared slab for a small frame
     const frame = unfilled(n)
     this.takeInto(frame, 0, n)
     return frame
@@ -249,7 +249,8 @@ export class ByteQueue {
     while (written < n) {
       const chunk = this.chunks[this.head]!
       const count = Math.min(n - written, chunk.length - this.offset)
-      target.set(count === chunk.length ? chunk : view(chunk, this.offset, count), at + written)
+      if (count === chunk.length) target.set(chunk, at + written)
+      else copyBytes(target, at + written, chunk, this.offset, count)
       written += count
       this.advance(count)
     }

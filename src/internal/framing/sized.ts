@@ -1,4 +1,4 @@
-import { unfilled, view } from "./alloc.js"
+import { copyBytes, unfilled, view } from "./alloc.js"
 import { ByteQueue, SMALL } from "./byteQueue.js"
 import {
   type FrameDecoder,
@@ -106,7 +106,7 @@ export class SizedDecoder implements FrameDecoder {
       if (this.scratchFill > 0) {
         // only the header's bytes join it: the rest of the chunk is not copied
         const count = Math.min(n - at, this.header.maxLength - this.scratchFill)
-        this.scratch!.set(view(chunk, at, count), this.scratchFill)
+        copyBytes(this.scratch!, this.scratchFill, chunk, at, count)
         this.scratchFill += count
         at += count
         queue.push(view(this.scratch!, 0, this.scratchFill))
@@ -244,7 +244,7 @@ export class SizedDecoder implements FrameDecoder {
     // unzeroed: every byte is written before the frame is emitted
     const assembly = unfilled(size - strip)
     this.filled = n - at - strip
-    assembly.set(view(chunk, at + strip, this.filled), 0)
+    copyBytes(assembly, 0, chunk, at + strip, this.filled)
     this.assembly = assembly
     this.frameSize = size
     return n
@@ -261,7 +261,8 @@ export class SizedDecoder implements FrameDecoder {
       grown.set(view(assembly, 0, this.filled), 0)
       this.assembly = assembly = grown
     }
-    assembly.set(count === chunk.length ? chunk : view(chunk, at, count), this.filled)
+    if (count === chunk.length) assembly.set(chunk, this.filled)
+    else copyBytes(assembly, this.filled, chunk, at, count)
     this.filled += count
     if (count === missing) {
       out.push(assembly)

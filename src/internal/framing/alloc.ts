@@ -17,10 +17,8 @@ let slabOffset = SLAB
  * @internal
  */
 export const unfilled = (n: number): Uint8Array => {
-  if (n >= SLAB >>> 1 || n === 0) {
-    if (n === 0) return new Uint8Array(0)
-    return new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n)
-  }
+  if (n === 0) return new Uint8Array(0)
+  if (n >= SLAB >>> 1) return new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n)
   if (slabOffset + n > SLAB) {
     slab = Buffer.allocUnsafeSlow(SLAB).buffer
     slabOffset = 0
@@ -52,6 +50,6 @@ export const copyBytes = (target: Uint8Array, at: number, source: Uint8Array, fr
   if (count <= SHORT_COPY) {
     for (let i = 0; i < count; i++) target[at + i] = source[from + i]!
   } else {
-    target.set(view(source, from, count), at)
+    target.set(from === 0 && count === source.length ? source : view(source, from, count), at)
   }
 }

@@ -37,9 +37,10 @@ export interface DelimiterSearch {
  * re-concatenated: consuming bytes that lie in one chunk yields a view of it,
  * and bytes that span chunks are copied once (into unzeroed memory, carved
  * from a shared 8 KiB slab below 4 KiB, as `Buffer.allocUnsafe` carves Node's
- * pool; a frame kept for long keeps that slab alive, as a view keeps its chunk). Positions are offsets from the first unconsumed byte. The queue keeps
- * the pushed chunks themselves (no copy): do not change a chunk after pushing
- * it.
+ * pool; a frame kept for long keeps that slab alive, as a view keeps its
+ * chunk). Positions are offsets from the first unconsumed byte. The queue
+ * keeps the pushed chunks themselves (no copy): do not change a chunk after
+ * pushing it.
  *
  * Small chunks (under 1 KiB) that arrive while bytes are already pending are
  * copied into buffers of the queue's own, so that a peer sending one byte per
@@ -249,8 +250,7 @@ export class ByteQueue {
     while (written < n) {
       const chunk = this.chunks[this.head]!
       const count = Math.min(n - written, chunk.length - this.offset)
-      if (count === chunk.length) target.set(chunk, at + written)
-      else copyBytes(target, at + written, chunk, this.offset, count)
+      copyBytes(target, at + written, chunk, this.offset, count)
       written += count
       this.advance(count)
     }

@@ -261,8 +261,7 @@ export class SizedDecoder implements FrameDecoder {
       grown.set(view(assembly, 0, this.filled), 0)
       this.assembly = assembly = grown
     }
-    if (count === chunk.length) assembly.set(chunk, this.filled)
-    else copyBytes(assembly, this.filled, chunk, at, count)
+    copyBytes(assembly, this.filled, chunk, at, count)
     this.filled += count
     if (count === missing) {
       out.push(assembly)

@@ -228,6 +228,24 @@ describe("assembly memory", () => {
     expect(Buffer.from(frames[0]!).equals(Buffer.from(frameOf(100 * KiB + 3, 2)))).toBe(true)
   })
 
+  it("a frame's memory cannot be transferred away from the frames beside it: the others and the decoder go on", () => {
+    const framer = Framing.lengthPrefixed()
+    const wire = concat([0, 1, 2, 3].map((i) => Either.getOrThrow(framer.encodeFrame(frameOf(16, i)))))
+    const decoder = framer.decoder()
+    const frames: Array<Uint8Array> = []
+    // 7-byte chunks: every frame is assembled, all four in one slab
+    for (const chunk of cut(wire, [7])) decoder.push(chunk, frames)
+    expect(frames.length).toBe(4)
+    // Node copies memory marked untransferable instead of detaching it
+    const copy = structuredClone(frames[0]!, { transfer: [frames[0]!.buffer as ArrayBuffer] })
+    expect(Buffer.from(copy).equals(Buffer.from(frameOf(16, 0)))).toBe(true)
+    frames.forEach((frame, i) => expect(Buffer.from(frame).equals(Buffer.from(frameOf(16, i)))).toBe(true))
+    const more: Array<Uint8Array> = []
+    for (const chunk of cut(wire, [7])) decoder.push(chunk, more)
+    expect(more.length).toBe(4)
+    expect(Either.isRight(framer.encodeFrame(frameOf(10, 9)))).toBe(true)
+  })
+
   it("small frames assembled across chunks each have bytes of their own, in memory of at most 8 KiB", () => {
     const framer = Framing.lengthPrefixed()
     const sizes = Array.from({ length: 3000 }, (_, i) => 1 + (i * 37) % 3000)
@@ -238,8 +256,13 @@ describe("assembly memory", () => {
     for (const chunk of cut(wire, [61])) decoder.push(chunk, frames)
     expect(frames.length).toBe(sizes.length)
     expect(frames.every((frame, i) => Buffer.from(frame).equals(Buffer.from(frameOf(sizes[i]!, i))))).toBe(true)
-    // a kept frame keeps at most an 8 KiB slab alive, as Buffer.allocUnsafe's pool would
+    // a kept frame keeps at most an 8 KiB slab alive, as Buffer.allocUnsafe's pool would; frames share slabs,
+    // 8-byte aligned as in Node's pool
     expect(frames.every((frame) => frame.buffer.byteLength <= 8 * KiB)).toBe(true)
+    const assembled = frames.filter((frame) => frame.buffer.byteLength > 61)
+    const bytes = assembled.reduce((total, frame) => total + frame.length, 0)
+    expect(new Set(assembled.map((frame) => frame.buffer)).size).toBeLessThanOrEqual(Math.ceil(bytes / (4 * KiB)) + 1)
+    expect(assembled.every((frame) => frame.byteOffset % 8 === 0)).toBe(true)
     // no two frames share a byte: write over each, then every other frame still has its own bytes
     const byBuffer = new Map<ArrayBufferLike, Array<Uint8Array>>()
     for (const frame of frames) byBuffer.set(frame.buffer, [...(byBuffer.get(frame.buffer) ?? []), frame])

@@ -116,6 +116,16 @@ describe("Framing.ByteQueue", () => {
     expect(held).toBeLessThan(1024 * 1024)
   })
 
+  it("takeInto a target that overlaps the queued bytes copies as TypedArray.set does (as if through a copy)", () => {
+    const memory = Uint8Array.from({ length: 12 }, (_, i) => i + 1)
+    const queue = new Framing.ByteQueue()
+    queue.push(memory.subarray(0, 10))
+    queue.skip(1)
+    // bytes 2..10 written from index 3 on: a forward byte loop would repeat "2, 3" over what it had not read yet
+    queue.takeInto(memory.subarray(3), 0, 9)
+    expect(Array.from(memory)).toEqual([1, 2, 3, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+  })
+
   it("a position or count that is not a whole number is a RangeError, not bytes read from between two", () => {
     const queue = queueOf("abcdef")
     const whole = new RangeError("ByteQueue: 2 bytes at 0.5: positions and counts are whole numbers")

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
+import { vi } from "vitest"
 import { Buffer } from "node:buffer"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -7,14 +8,11 @@ import * as Stream from "effect/Stream"
 import * as Framing from "../../src/Framing.js"
 import { concat } from "../../src/internal/testing.js"
 
-// Encoders write headers into unzeroed memory (Buffer.allocUnsafe): make that memory visibly dirty, so a header
-// byte left unwritten shows as 0xAA instead of passing for the zero it should be (fresh pool pages are often zero).
-const allocUnsafe = Buffer.allocUnsafe
-beforeEach(() => {
-  vi.spyOn(Buffer, "allocUnsafe").mockImplementation((size: number) => allocUnsafe(size).fill(0xaa))
-})
-afterEach(() => {
-  vi.restoreAllMocks()
+// Encoders write headers into unzeroed memory (`unfilled`): make that memory visibly dirty, so a header
+// byte left unwritten shows as 0xAA instead of passing for the zero it should be (fresh pages are zero).
+vi.mock("../../src/internal/framing/alloc.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../src/internal/framing/alloc.js")>()
+  return { ...actual, unfilled: (n: number) => actual.unfilled(n).fill(0xaa) }
 })
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex")

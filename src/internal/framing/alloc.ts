@@ -1,4 +1,5 @@
 import { Buffer } from "node:buffer"
+import { markAsUntransferable } from "node:worker_threads"
 
 /** Node's own pool size (`Buffer.poolSize`): what a small allocation may keep alive. */
 const SLAB = 8 * 1024
@@ -21,6 +22,9 @@ export const unfilled = (n: number): Uint8Array => {
   if (n >= SLAB >>> 1) return new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n)
   if (slabOffset + n > SLAB) {
     slab = Buffer.allocUnsafeSlow(SLAB).buffer
+    // as Node's pool is: a user transferring one frame's memory to a worker would detach every frame in the
+    // slab and the slab itself, and each later allocation here would throw
+    markAsUntransferable(slab)
     slabOffset = 0
   }
   const out = new Uint8Array(slab, slabOffset, n)

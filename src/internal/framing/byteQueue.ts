@@ -1,4 +1,4 @@
-import { copyBytes, unfilled, view } from "./alloc.js"
+import { unfilled, view } from "./alloc.js"
 import { failureTable, step } from "./kmp.js"
 
 /**
@@ -250,7 +250,8 @@ export class ByteQueue {
     while (written < n) {
       const chunk = this.chunks[this.head]!
       const count = Math.min(n - written, chunk.length - this.offset)
-      copyBytes(target, at + written, chunk, this.offset, count)
+      // `set`, not a byte loop: this is public, and `target` may overlap the queued bytes
+      target.set(count === chunk.length ? chunk : view(chunk, this.offset, count), at + written)
       written += count
       this.advance(count)
     }

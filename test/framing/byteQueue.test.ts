@@ -3,7 +3,7 @@ import * as fc from "effect/FastCheck"
 import * as Framing from "../../src/Framing.js"
 import { cutAt, cutPoints } from "../../src/testing.js"
 import { bytes, latin1 } from "../util/bytes.js"
-import { collect } from "../util/gc.js"
+import { collect, liveArrayBufferBytes } from "../util/gc.js"
 
 const queueOf = (...chunks: ReadonlyArray<string>) => {
   const queue = new Framing.ByteQueue()
@@ -97,20 +97,13 @@ describe("Framing.ByteQueue", () => {
 
   it("a queue that never empties holds only its pending bytes' chunks, not the ones it consumed (a line split across every chunk)", async () => {
     const queue = new Framing.ByteQueue()
-    const settle = async () => {
-      // backing stores are freed after the collection that found them dead
-      collect()
-      await new Promise((resolve) => setTimeout(resolve, 50))
-      collect()
-      return process.memoryUsage().arrayBuffers
-    }
-    const before = await settle()
+    const before = await liveArrayBufferBytes()
     for (let i = 0; i < 300; i++) {
       queue.push(new Uint8Array(64 * 1024))
       // everything up to the last 10 bytes, which the next chunk's first frame needs
       queue.skip(queue.length - 10)
     }
-    const held = (await settle()) - before
+    const held = (await liveArrayBufferBytes()) - before
     expect(queue.length).toBe(10)
     // one 64 KiB chunk (18.75 MiB, all 300, when the consumed ones stayed in their slots)
     expect(held).toBeLessThan(1024 * 1024)

@@ -8,3 +8,15 @@ import { runInNewContext } from "node:vm"
  */
 setFlagsFromString("--expose-gc")
 export const collect = runInNewContext("gc") as () => void
+
+/**
+ * ArrayBuffer bytes alive once everything dead is collected: backing stores
+ * are freed after the collection that found them dead, so collect, let that
+ * run, collect again.
+ */
+export const liveArrayBufferBytes = async (): Promise<number> => {
+  collect()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  collect()
+  return process.memoryUsage().arrayBuffers
+}

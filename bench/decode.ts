@@ -25,6 +25,7 @@ import { cpus, loadavg } from "node:os"
 import { fileURLToPath } from "node:url"
 import { delimiterScaling } from "./delimiters.js"
 import { isEntry } from "./entry.js"
+import { median } from "./median.js"
 import { Tally, Wire } from "./input.js"
 import {
   effectBatched,
@@ -106,11 +107,6 @@ const fmtNum = (n: number, digits = 3): string => {
   if (n >= 1e6) return `${(n / 1e6).toPrecision(digits)} M`
   if (n >= 1e3) return `${(n / 1e3).toPrecision(digits)} k`
   return n.toPrecision(digits)
-}
-const median = (xs: ReadonlyArray<number>): number => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 const figureMbps = (f: Figure): number => f.bytes / f.seconds! / 1e6
 

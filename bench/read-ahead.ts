@@ -7,60 +7,86 @@
  * - `raw`: a 'data' listener that counts bytes (the bench's raw receiver);
  * - `raw-paused`: plain Node run the way effect-net's socket runs: chunks
  *   held until a consumer takes them all at the next `setImmediate`, the
- *   socket paused while 256 KiB wait (effect-net's `readAheadMark`) and
- *   resumed when they are taken;
- * - `effect-net`: `Server.serve` with `connection.read` folded (the bench's
- *   effect-net receiver).
+ *   socket paused while `readAheadMark` (256 KiB) waits and resumed when it
+ *   is taken;
+ * - `effect-net`: `Server.serve` with `connection.read` folded, as the
+ *   bench's effect-net receiver does (without its reply).
  *
- * Each prints user and system CPU per MiB and how many chunks a take got.
- * The sender is a raw `node:net` process writing 64 KiB at a time.
+ * Each process prints its user and system CPU per MiB, how many takes (pulls)
+ * per MiB, and its GC count and pause; the table gives each variant's median,
+ * its ratio to raw in the same round (median, min–max) and how many of its
+ * processes had a GC storm (more than twice the median GC count of all
+ * processes: PROFILE.md, "After 4"), which every variant has now and then.
+ * The sender is a raw `node:net` process writing 64 KiB at a time; the
+ * measurement starts once it is loaded, so its start-up is not counted.
  *
  *   MALLOC_TRIM_THRESHOLD_=268435456 node --import tsx bench/read-ahead.ts
  *
  * (the variable keeps glibc from handing freed 64 KiB buffers back to the
  * kernel, which on this VM costs 11–15 µs a page to fetch again: PROFILE.md,
- * "After 8"). READ_AHEAD_ROUNDS (5), READ_AHEAD_MIB (2048, after 1024 unmeasured).
+ * "After 8"). READ_AHEAD_ROUNDS (7), READ_AHEAD_MIB (2048, after 1024
+ * unmeasured). Node flags given to this script reach every process it starts.
  */
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { fork, spawnSync } from "node:child_process"
+import { type ChildProcess, fork, spawnSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import * as Net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { PerformanceObserver } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { Address, Server } from "../src/index.js"
+import { readAheadMark } from "../src/internal/socket/timeouts.js"
 import { isEntry } from "./entry.js"
+import { median } from "./median.js"
 
 const here = fileURLToPath(import.meta.url)
 const MiB = 1024 * 1024
-const ROUNDS = Number(process.env.READ_AHEAD_ROUNDS ?? 5)
+const ROUNDS = Number(process.env.READ_AHEAD_ROUNDS ?? 7)
 const MEASURED_MIB = Number(process.env.READ_AHEAD_MIB ?? 2048)
 const WARM_UP_MIB = 1024
-/** effect-net's mark (src/internal/socket/timeouts.ts), copied: the bench uses the public modules only */
-const MARK = 256 * 1024
 const variants = ["raw", "raw-paused", "effect-net"] as const
 type VariantId = typeof variants[number]
 
 interface Figure {
   readonly variant: VariantId
+  readonly round: number
+  /** CPU µs per MiB received */
   readonly user: number
   readonly system: number
   readonly takesPerMiB: number
+  /** collections of any kind, and their total pause in ms, while measuring */
+  readonly gcs: number
+  readonly gcMillis: number
 }
 
-/** The sender: `mib` MiB in 64 KiB writes, then EOF; exits when the receiver closes. */
+/** The sender: once loaded says so, and on `go` sends `mib` MiB in 64 KiB writes, then EOF; exits when the receiver closes. */
 const send = (path: string, mib: number): void => {
   const chunk = Buffer.alloc(64 * 1024, 1)
-  const socket = Net.connect(path, async () => {
-    for (let sent = 0; sent < mib * MiB; sent += chunk.length) {
-      if (!socket.write(chunk)) await new Promise((resolve) => socket.once("drain", resolve))
-    }
-    socket.end()
+  process.once("message", () => {
+    const socket = Net.connect(path, async () => {
+      for (let sent = 0; sent < mib * MiB; sent += chunk.length) {
+        if (!socket.write(chunk)) await new Promise((resolve) => socket.once("drain", resolve))
+      }
+      socket.end()
+    })
+    socket.resume()
+    socket.on("close", () => process.exit(0))
   })
-  socket.resume()
-  socket.on("close", () => process.exit(0))
+  process.send!("ready")
 }
+
+/** Sends `mib` MiB from a sender process; `onStart` runs once it is loaded, just before it connects. */
+const sendFrom = (path: string, mib: number, onStart: () => void) =>
+  new Promise<void>((resolve, reject) => {
+    const child: ChildProcess = fork(here, ["send", path, String(mib)], { execArgv: process.execArgv })
+    child.once("message", () => {
+      onStart()
+      child.send("go")
+    })
+    child.on("exit", (code) => code === 0 ? resolve() : reject(new Error(`sender exited with ${code}`)))
+  })
 
 /** Counts the receiver's takes: a pull of `connection.read`, or a `consume` of `raw-paused`. */
 const takes = () => {
@@ -108,7 +134,7 @@ const receive = async (variant: VariantId, path: string, taken: ReturnType<typeo
       socket.on("data", (data: Buffer) => {
         held.push(data)
         buffered += data.length
-        if (buffered >= MARK) socket.pause()
+        if (buffered >= readAheadMark) socket.pause()
         if (!scheduled) {
           scheduled = true
           setImmediate(consume)
@@ -129,81 +155,95 @@ const canConnect = (path: string) =>
     socket.on("error", () => resolve(false))
   })
 
-const sendFrom = (path: string, mib: number) =>
-  new Promise<void>((resolve, reject) => {
-    const child = fork(here, ["send", path, String(mib)], { execArgv: ["--import", "tsx"] })
-    child.on("exit", (code) => code === 0 ? resolve() : reject(new Error(`sender exited with ${code}`)))
-  })
-
-/** One receiver process: warm up, measure, print its figure as JSON. */
-const serveOnce = async (variant: VariantId): Promise<void> => {
-  const dir = mkdtempSync(join(tmpdir(), "read-ahead-"))
+/** One receiver process, listening in `dir` (its parent removes it): warm up, measure, print its figure as JSON. */
+const serveOnce = async (variant: VariantId, dir: string, round: number): Promise<void> => {
   const path = join(dir, "socket")
-  try {
-    const taken = takes()
-    await receive(variant, path, taken)
-    await sendFrom(path, WARM_UP_MIB)
-    taken.reset()
-    const before = process.cpuUsage()
-    await sendFrom(path, MEASURED_MIB)
-    const cpu = process.cpuUsage(before)
-    const figure: Figure = {
-      variant,
-      user: cpu.user / MEASURED_MIB,
-      system: cpu.system / MEASURED_MIB,
-      takesPerMiB: taken.count() / MEASURED_MIB
+  const taken = takes()
+  await receive(variant, path, taken)
+  await sendFrom(path, WARM_UP_MIB, () => {})
+  let gcs = 0
+  let gcMillis = 0
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcs++
+      gcMillis += entry.duration
     }
-    console.log(JSON.stringify(figure))
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
+  })
+  let before = process.cpuUsage()
+  await sendFrom(path, MEASURED_MIB, () => {
+    taken.reset()
+    observer.observe({ entryTypes: ["gc"] })
+    before = process.cpuUsage()
+  })
+  const cpu = process.cpuUsage(before)
+  observer.disconnect()
+  const figure: Figure = {
+    variant,
+    round,
+    user: cpu.user / MEASURED_MIB,
+    system: cpu.system / MEASURED_MIB,
+    takesPerMiB: taken.count() / MEASURED_MIB,
+    gcs,
+    gcMillis
   }
+  console.log(JSON.stringify(figure))
   process.exit(0)
 }
 
-const median = (xs: ReadonlyArray<number>): number => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+const runProcess = (variant: VariantId, round: number): Figure => {
+  const dir = mkdtempSync(join(tmpdir(), "read-ahead-"))
+  try {
+    const run = spawnSync(process.execPath, [...process.execArgv, here, "serve", variant, dir, String(round)], {
+      encoding: "utf8",
+      timeout: 120_000
+    })
+    const line = run.stdout.trim().split("\n").pop() ?? ""
+    if (run.status !== 0 || !line.startsWith("{")) {
+      const why = run.error?.message ?? (run.signal !== null ? `killed by ${run.signal}` : `exit ${run.status}`)
+      throw new Error(`${variant}: ${why}\n${run.stderr}${run.stdout}`)
+    }
+    process.stderr.write(`  round ${round + 1}/${ROUNDS} ${variant}: ${line}\n`)
+    return JSON.parse(line) as Figure
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
+
+const range = (xs: ReadonlyArray<number>): string =>
+  `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`
 
 const main = (): void => {
   const figures: Array<Figure> = []
   for (let round = 0; round < ROUNDS; round++) {
-    for (let k = 0; k < variants.length; k++) {
-      const variant = variants[(round + k) % variants.length]!
-      const run = spawnSync(process.execPath, ["--import", "tsx", here, "serve", variant], {
-        encoding: "utf8",
-        timeout: 120_000
-      })
-      const line = run.stdout.trim().split("\n").pop() ?? ""
-      if (run.status !== 0 || !line.startsWith("{")) throw new Error(`${variant}: ${run.stderr || run.stdout}`)
-      figures.push(JSON.parse(line) as Figure)
-      process.stderr.write(`  round ${round + 1}/${ROUNDS} ${variant}: ${line}\n`)
-    }
+    for (let k = 0; k < variants.length; k++) figures.push(runProcess(variants[(round + k) % variants.length]!, round))
   }
-  const of = (variant: VariantId, pick: (f: Figure) => number) =>
-    median(figures.filter((f) => f.variant === variant).map(pick))
-  const rawUser = of("raw", (f) => f.user)
-  const rawTotal = of("raw", (f) => f.user + f.system)
+  const storm = 2 * median(figures.map((f) => f.gcs))
+  const rawOf = (round: number) => figures.find((f) => f.variant === "raw" && f.round === round)!
   console.log(
-    `| receiver (${MEASURED_MIB} MiB over a Unix socket, median of ${ROUNDS}) | user µs/MiB | × raw | system µs/MiB | user + system × raw | takes/MiB |`
+    `| receiver (${MEASURED_MIB} MiB over a Unix socket, ${ROUNDS} rounds) | user µs/MiB | system µs/MiB | user × raw | user + system × raw | takes/MiB | GC ms per GiB | GC storms |`
   )
-  console.log(`|---|---:|---:|---:|---:|---:|`)
+  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|`)
   for (const variant of variants) {
-    const user = of(variant, (f) => f.user)
-    const total = of(variant, (f) => f.user + f.system)
-    const takesPerMiB = variant === "raw" ? "–" : of(variant, (f) => f.takesPerMiB).toFixed(1)
-    console.log(
-      `| ${variant} | ${user.toFixed(0)} | ${(user / rawUser).toFixed(2)} | ${
-        of(variant, (f) => f.system).toFixed(0)
-      } | ${(total / rawTotal).toFixed(2)} | ${takesPerMiB} |`
-    )
+    const own = figures.filter((f) => f.variant === variant)
+    const userRatios = own.map((f) => f.user / rawOf(f.round).user)
+    const totalRatios = own.map((f) => (f.user + f.system) / (rawOf(f.round).user + rawOf(f.round).system))
+    const cells = [
+      variant,
+      median(own.map((f) => f.user)).toFixed(0),
+      median(own.map((f) => f.system)).toFixed(0),
+      variant === "raw" ? "1" : range(userRatios),
+      variant === "raw" ? "1" : range(totalRatios),
+      variant === "raw" ? "–" : median(own.map((f) => f.takesPerMiB)).toFixed(1),
+      median(own.map((f) => (f.gcMillis * 1024) / MEASURED_MIB)).toFixed(0),
+      `${own.filter((f) => f.gcs > storm).length} of ${own.length}`
+    ]
+    console.log(`| ${cells.join(" | ")} |`)
   }
 }
 
 if (isEntry(import.meta.url)) {
-  const [mode, a, b] = process.argv.slice(2)
+  const [mode, a, b, c] = process.argv.slice(2)
   if (mode === "send") send(a!, Number(b))
-  else if (mode === "serve") void serveOnce(a as VariantId)
+  else if (mode === "serve") void serveOnce(a as VariantId, b!, Number(c))
   else main()
 }

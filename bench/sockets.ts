@@ -35,6 +35,7 @@ import { fileURLToPath } from "node:url"
 import { renderChart } from "./chart.js"
 import type { DecodeFigure } from "./decode.js"
 import { isEntry } from "./entry.js"
+import { median } from "./median.js"
 import type { Command, Measured, Target } from "./socket-driver.js"
 import { fmtRate, printReport } from "./socket-report.js"
 import type { Usage } from "./socket-server.js"
@@ -234,11 +235,6 @@ const startServer = async (id: ServerVariantId, dir: string): Promise<ServerChil
 
 // --- running ------------------------------------------------------------------------
 
-const median = (xs: ReadonlyArray<number>): number => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
 
 class Progress {
   private done = 0

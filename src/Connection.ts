@@ -43,8 +43,9 @@ export type TypeId = typeof TypeId
  *
  * - `read`: the bytes from the peer. The socket is paused until the stream
  *   pulls; each pull hands over everything received so far as one chunk
- *   (at most 320 KiB is read ahead: reading stops once 256 KiB wait unread,
- *   the last kernel read being up to 64 KiB, and starts again when a pull
+ *   (at most 384 KiB is read ahead: reading stops once 256 KiB wait unread
+ *   — the kernel read that crossed the mark and one more that Node takes
+ *   before it stops are up to 64 KiB each — and starts again when a pull
  *   takes them, so a handler that does not read makes TCP push back on the
  *   sender; on the memory transport (`Transport.layerMemory`), 64 KiB). A
  *   pull that waits is woken by a short kernel read at once, and after a

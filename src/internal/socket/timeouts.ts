@@ -61,7 +61,9 @@ export const readHighWaterMark = 64 * 1024
 
 /**
  * Bytes a `node:net` endpoint reads ahead of its owner before it pauses the
- * socket (plus the one kernel read, at most 64 KiB, that crossed the mark).
+ * socket; the kernel read that crossed the mark, and the one more that Node's
+ * stream takes after `pause()` before it stops reading, add up to 64 KiB each
+ * (test/socket/readAhead.test.ts holds the 384 KiB bound).
  * Several kernel reads, so that a consumer a little slower than the wire
  * does not stop and restart the socket on every 64 KiB.
  *

@@ -14,9 +14,10 @@
  *
  * Each process prints its user and system CPU per MiB, how many takes (pulls)
  * per MiB, and its GC count and pause; the table gives each variant's median,
- * its ratio to raw in the same round (median, min–max) and how many of its
- * processes had a GC storm (more than twice the median GC count of all
- * processes: PROFILE.md, "After 4"), which every variant has now and then.
+ * its ratio to raw in the same round (median, min–max, over the rounds in
+ * which neither it nor raw had a GC storm) and how many of its processes had
+ * one: more than twice the lower quartile of all processes' GC counts
+ * (PROFILE.md, "After 4"; every variant has one now and then).
  * The sender is a raw `node:net` process writing 64 KiB at a time; the
  * measurement starts once it is loaded, so its start-up is not counted.
  *
@@ -85,7 +86,8 @@ const sendFrom = (path: string, mib: number, onStart: () => void) =>
       onStart()
       child.send("go")
     })
-    child.on("exit", (code) => code === 0 ? resolve() : reject(new Error(`sender exited with ${code}`)))
+    child.on("exit", (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`sender ended: ${signal ?? `exit ${code}`}`)))
   })
 
 /** Counts the receiver's takes: a pull of `connection.read`, or a `consume` of `raw-paused`. */
@@ -195,12 +197,13 @@ const runProcess = (variant: VariantId, round: number): Figure => {
   try {
     const run = spawnSync(process.execPath, [...process.execArgv, here, "serve", variant, dir, String(round)], {
       encoding: "utf8",
-      timeout: 120_000
+      // start-up and warm-up, then the measured bytes at no less than ~50 MB/s
+      timeout: 60_000 + MEASURED_MIB * 20
     })
-    const line = run.stdout.trim().split("\n").pop() ?? ""
+    const line = (run.stdout ?? "").trim().split("\n").pop() ?? ""
     if (run.status !== 0 || !line.startsWith("{")) {
       const why = run.error?.message ?? (run.signal !== null ? `killed by ${run.signal}` : `exit ${run.status}`)
-      throw new Error(`${variant}: ${why}\n${run.stderr}${run.stdout}`)
+      throw new Error(`${variant}: ${why}\n${run.stderr ?? ""}${run.stdout ?? ""}`)
     }
     process.stderr.write(`  round ${round + 1}/${ROUNDS} ${variant}: ${line}\n`)
     return JSON.parse(line) as Figure
@@ -217,25 +220,29 @@ const main = (): void => {
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < variants.length; k++) figures.push(runProcess(variants[(round + k) % variants.length]!, round))
   }
-  const storm = 2 * median(figures.map((f) => f.gcs))
+  const counts = figures.map((f) => f.gcs).sort((a, b) => a - b)
+  const stormed = (f: Figure) => f.gcs > 2 * counts[Math.floor((counts.length - 1) / 4)]!
   const rawOf = (round: number) => figures.find((f) => f.variant === "raw" && f.round === round)!
   console.log(
-    `| receiver (${MEASURED_MIB} MiB over a Unix socket, ${ROUNDS} rounds) | user µs/MiB | system µs/MiB | user × raw | user + system × raw | takes/MiB | GC ms per GiB | GC storms |`
+    `| receiver (${MEASURED_MIB} MiB over a Unix socket, ${ROUNDS} rounds) | user µs/MiB | system µs/MiB | user × raw | user + system × raw | calm rounds | takes/MiB | GC ms per GiB | GC storms |`
   )
-  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|`)
+  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|---:|`)
   for (const variant of variants) {
     const own = figures.filter((f) => f.variant === variant)
-    const userRatios = own.map((f) => f.user / rawOf(f.round).user)
-    const totalRatios = own.map((f) => (f.user + f.system) / (rawOf(f.round).user + rawOf(f.round).system))
+    const calm = own.filter((f) => !stormed(f) && !stormed(rawOf(f.round)))
+    const userRatios = calm.map((f) => f.user / rawOf(f.round).user)
+    const totalRatios = calm.map((f) => (f.user + f.system) / (rawOf(f.round).user + rawOf(f.round).system))
+    const ratio = (ratios: ReadonlyArray<number>) => variant === "raw" ? "1" : ratios.length === 0 ? "–" : range(ratios)
     const cells = [
       variant,
       median(own.map((f) => f.user)).toFixed(0),
       median(own.map((f) => f.system)).toFixed(0),
-      variant === "raw" ? "1" : range(userRatios),
-      variant === "raw" ? "1" : range(totalRatios),
+      ratio(userRatios),
+      ratio(totalRatios),
+      `${calm.length} of ${own.length}`,
       variant === "raw" ? "–" : median(own.map((f) => f.takesPerMiB)).toFixed(1),
       median(own.map((f) => (f.gcMillis * 1024) / MEASURED_MIB)).toFixed(0),
-      `${own.filter((f) => f.gcs > storm).length} of ${own.length}`
+      `${own.filter(stormed).length} of ${own.length}`
     ]
     console.log(`| ${cells.join(" | ")} |`)
   }

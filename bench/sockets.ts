@@ -235,7 +235,6 @@ const startServer = async (id: ServerVariantId, dir: string): Promise<ServerChil
 
 // --- running ------------------------------------------------------------------------
 
-
 class Progress {
   private done = 0
   constructor(private readonly total: number, private readonly started: number) {}

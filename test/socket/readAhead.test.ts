@@ -102,7 +102,7 @@ describe("read-ahead bound", () => {
         const dir = yield* tempDir
         const { accepted, taken } = yield* stalledReader(kind, dir, 16 * 1024 * KiB)
         const read = yield* settledBytesRead(accepted)
-        // over TLS `bytesRead` counts the records as they came, a little more than their plain text
+        // (a TLS socket's `bytesRead` counts its plain text, as the pull does)
         const held = read - (yield* Effect.promise(() => taken))
         console.log(`[read-ahead] ${kind}: ${(held / KiB).toFixed(0)} KiB held unread`)
         expect(held).toBeLessThanOrEqual(documentedBound)

@@ -99,23 +99,24 @@ const takes = () => {
 /** Starts the receiver on `path`; resolves once it listens. */
 const receive = async (variant: VariantId, path: string, taken: ReturnType<typeof takes>): Promise<void> => {
   if (variant === "effect-net") {
-    const listening = Effect.runPromise(Effect.gen(function*() {
-      yield* Server.serve(Address.unix(path), (connection) =>
-        connection.read.pipe(
-          Stream.mapChunks((chunk) => {
-            taken.take()
-            return chunk
-          }),
-          Stream.runFold(0, (total, bytes) => total + bytes.length)
-        ))
-      yield* Effect.never
-    }).pipe(Effect.scoped))
-    listening.catch((error: unknown) => {
-      console.error(error)
-      process.exit(1)
+    // the scope stays open for the rest of the process; `serve` has bound the socket when it returns
+    return new Promise<void>((listening) => {
+      Effect.runPromise(Effect.gen(function*() {
+        yield* Server.serve(Address.unix(path), (connection) =>
+          connection.read.pipe(
+            Stream.mapChunks((chunk) => {
+              taken.take()
+              return chunk
+            }),
+            Stream.runFold(0, (total, bytes) => total + bytes.length)
+          ))
+        listening()
+        yield* Effect.never
+      }).pipe(Effect.scoped)).catch((error: unknown) => {
+        console.error(error)
+        process.exit(1)
+      })
     })
-    for (let i = 0; i < 100 && !(await canConnect(path)); i++) await new Promise((r) => setTimeout(r, 20))
-    return
   }
   const server = Net.createServer({ allowHalfOpen: true }, (socket) => {
     let total = 0
@@ -147,15 +148,6 @@ const receive = async (variant: VariantId, path: string, taken: ReturnType<typeo
   })
   await new Promise<void>((resolve) => server.listen(path, resolve))
 }
-
-const canConnect = (path: string) =>
-  new Promise<boolean>((resolve) => {
-    const socket = Net.connect(path, () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.on("error", () => resolve(false))
-  })
 
 /** One receiver process, listening in `dir` (its parent removes it): warm up, measure, print its figure as JSON. */
 const serveOnce = async (variant: VariantId, dir: string, round: number): Promise<void> => {

@@ -26,9 +26,10 @@ type Kind = "tcp" | "unix" | "tls"
 const listenOn = (kind: Kind, dir: string): Net.ListenOptions =>
   kind === "unix" ? { path: Path.join(dir, "s") } : { host: "127.0.0.1", port: 0 }
 
-const connectTo = (kind: Kind, server: Net.Server, dir: string): Net.Socket => {
-  if (kind === "unix") return Net.connect({ path: Path.join(dir, "s") })
-  const port = (server.address() as Net.AddressInfo).port
+const connectTo = (kind: Kind, server: Net.Server): Net.Socket => {
+  const address = server.address()
+  if (typeof address === "string") return Net.connect({ path: address })
+  const port = (address as Net.AddressInfo).port
   return kind === "tls" ? Tls.connect({ host: "127.0.0.1", port, ca: certs.ca }) : Net.connect({ host: "127.0.0.1", port })
 }
 
@@ -61,7 +62,7 @@ const stalledReader = (kind: Kind, dir: string, total: number) =>
         ? Tls.createServer({ key: certs.server.key, cert: certs.server.cert }, onSocket)
         : Net.createServer({ pauseOnConnect: true }, onSocket)
       server.listen(listenOn(kind, dir), () => {
-        client = connectTo(kind, server, dir)
+        client = connectTo(kind, server)
         client.on("error", () => {})
         const block = Buffer.alloc(nodeRead, 7)
         // Queued in the client's own buffer beyond what the kernel takes: bounded, written at once.

@@ -30,6 +30,8 @@ export const pipeThrough = <I, O, DE>(make: () => Decoder<I, O, DE>) =>
   Stream.pipeThroughChannel(self, Channel.suspend(() => channel<I, O, DE, E>(make())))
 
 const flushAt = 4096
+/** far above what a socket pull holds (384 KiB), so only a source that batches more (a file, a test) meets it */
+const flushBytes = 1024 * 1024
 
 type Loop<I, O, E> = Channel.Channel<Chunk.Chunk<O>, Chunk.Chunk<I>, E, E, unknown, unknown>
 
@@ -38,18 +40,23 @@ const channel = <I, O, DE, E>(decoder: Decoder<I, O, DE>): Loop<I, O, E | DE> =>
     out.length === 0 ? next : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), next)
 
   // Runs the decoder over `items` from `start`. Output is written in batches
-  // of about `flushAt`: a pull of thousands of input chunks would otherwise
-  // hold every frame it produced until the pull ends, and frames that survive
-  // a young-generation collection cost far more than decoding them.
+  // of about `flushAt` outputs or `flushBytes` of input, whichever comes
+  // first: a pull of thousands of input chunks would otherwise hold every
+  // frame it produced until the pull ends — frames that survive a
+  // young-generation collection cost far more than decoding them, and large
+  // frames held by the thousand are out of cache when the consumer reads them.
   const run = (items: ReadonlyArray<I>, start: number): Loop<I, O, E | DE> => {
     const out: Array<O> = []
+    let bytes = 0
     for (let i = start; i < items.length; i++) {
-      const error = decoder.push(items[i]!, out)
+      const item = items[i]!
+      if (item instanceof Uint8Array) bytes += item.length
+      const error = decoder.push(item, out)
       if (error !== undefined) {
         decoder.flush?.(out)
         return emitThen(out, Channel.fail(error))
       }
-      if (out.length >= flushAt && i + 1 < items.length) {
+      if ((out.length >= flushAt || (bytes >= flushBytes && out.length > 0)) && i + 1 < items.length) {
         decoder.flush?.(out)
         return Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), Channel.suspend(() => run(items, i + 1)))
       }

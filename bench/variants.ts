@@ -95,7 +95,7 @@ const framer = Framing.lengthPrefixed()
  * 128-134 MiB and 123-148 MB/s with this one), so the figure was the
  * consumer's GC more than the decoder.
  */
-const drain = (stream: Stream.Stream<Uint8Array, unknown>, tally: Tally): Promise<void> =>
+export const drain = (stream: Stream.Stream<Uint8Array, unknown>, tally: Tally): Promise<void> =>
   Effect.runPromise(
     process.env.BENCH_CONSUMER === "forEach"
       ? Stream.runForEachChunk(stream, (frames) => Effect.sync(() => count(frames, tally)))

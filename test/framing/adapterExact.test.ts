@@ -16,6 +16,17 @@ import { bytes, latin1 } from "../util/bytes.js"
 const chunksOf = <A, E>(stream: Stream.Stream<A, E>) =>
   Stream.chunks(stream).pipe(Stream.runCollect, Effect.map((chunks) => Chunk.toReadonlyArray(chunks).map(Chunk.toReadonlyArray)))
 
+/** `count` length-prefixed frames of `size` bytes (frame n filled with n), their wire bytes cut into `piece`-byte chunks, all in one pull */
+const decodeOnePull = (count: number, size: number, piece: number) => {
+  const wire = new Uint8Array(count * (size + 4))
+  for (let n = 0; n < count; n++) {
+    new DataView(wire.buffer).setUint32(n * (size + 4), size)
+    wire.fill(n + 1, n * (size + 4) + 4, (n + 1) * (size + 4))
+  }
+  const pieces = Array.from({ length: Math.ceil(wire.length / piece) }, (_, i) => wire.subarray(i * piece, (i + 1) * piece))
+  return Framing.lengthPrefixed().decode(Stream.fromChunk(Chunk.unsafeFromArray(pieces)))
+}
+
 describe("the framing adapter, chunk by chunk", () => {
   it.effect("a pull that completes no frame emits no chunk", () =>
     Effect.gen(function*() {
@@ -36,20 +47,26 @@ describe("the framing adapter, chunk by chunk", () => {
   it.effect("large frames of one pull go out a MiB of input at a time", () =>
     Effect.gen(function*() {
       // three frames of exactly 1 MiB on the wire, cut into 64 KiB chunks, all in one pull
-      const frames = [1, 2, 3].map((n) => new Uint8Array(1024 * 1024 - 4).fill(n))
-      const wire = yield* Framing.lengthPrefixed().encode(Stream.fromIterable(frames)).pipe(Stream.runCollect)
-      const all = new Uint8Array(3 * 1024 * 1024)
-      let at = 0
-      for (const buffer of wire) {
-        all.set(buffer, at)
-        at += buffer.length
-      }
-      const pieces = Array.from({ length: 48 }, (_, i) => all.subarray(i * 65536, (i + 1) * 65536))
-      const got = yield* chunksOf(Framing.lengthPrefixed().decode(Stream.fromChunk(Chunk.unsafeFromArray(pieces))))
+      const got = yield* chunksOf(decodeOnePull(3, 1024 * 1024 - 4, 65536))
       expect(got.map((chunk) => chunk.length)).toStrictEqual([1, 1, 1])
       expect(got.flat().map((frame) => [frame.length, frame[0], frame[frame.length - 1]])).toStrictEqual(
         [1, 2, 3].map((n) => [1024 * 1024 - 4, n, n])
       )
+    }))
+
+  it.effect("the cut comes once the input reaches exactly 1 MiB", () =>
+    Effect.gen(function*() {
+      // 64 KiB on the wire per frame and per chunk: 16 frames complete as the input reaches 1 MiB
+      const got = yield* chunksOf(decodeOnePull(40, 65536 - 4, 65536))
+      expect(got.map((chunk) => chunk.length)).toStrictEqual([16, 16, 8])
+      expect(got.flat().map((frame) => frame[0])).toStrictEqual(Array.from({ length: 40 }, (_, i) => i + 1))
+    }))
+
+  it.effect("input past the bound with no frame complete yet emits no empty chunk", () =>
+    Effect.gen(function*() {
+      // 2 MiB frames in 256 KiB chunks: the bound is passed twice per frame before it completes
+      const got = yield* chunksOf(decodeOnePull(3, 2 * 1024 * 1024 - 4, 256 * 1024))
+      expect(got.map((chunk) => chunk.length)).toStrictEqual([1, 1, 1])
     }))
 
   it.effect("an encode batch goes out once it holds 64 KiB: exactly 64 KiB is a buffer of its own", () =>

@@ -83,40 +83,62 @@ const plain = (tally: Tally): Promise<void> => {
     if (bytes >= BATCH) flush()
   })
   let next = 0
+  let parked = false
+  const takeOne = () => {
+    for (const end = Math.min(next + PER_PULL, chunks.length); next < end;) decoder.push(chunks[next++]!)
+    flush()
+  }
   return new Promise((resolve) => {
-    const pull = (): void => {
-      for (const end = Math.min(next + PER_PULL, chunks.length); next < end;) decoder.push(chunks[next++]!)
-      flush()
-      if (next >= chunks.length) resolve()
-      else if (PARK) setImmediate(pull)
-      else pull()
+    // as the Effect source: with PARK every other pull waits a `setImmediate`, the others run at once
+    const pulls = (): void => {
+      while (next < chunks.length) {
+        if (PARK && (parked = !parked)) return void setImmediate(() => {
+          takeOne()
+          pulls()
+        })
+        takeOne()
+      }
+      resolve()
     }
-    pull()
+    pulls()
   })
 }
 
-const variants: ReadonlyArray<readonly [string, (tally: Tally) => Promise<void>]> = [
-  ["plain", plain],
-  ["source", (tally) => drain(source(), tally)],
-  ["source + 1 identity", (tally) => drain(source().pipe(Stream.mapChunks(identity)), tally)],
-  ["source + 2 identity", (tally) => drain(source().pipe(Stream.mapChunks(identity), Stream.mapChunks(identity)), tally)],
-  ["decode", (tally) => drain(source().pipe(framer.decode), tally)],
-  ["decode + encode", (tally) => drain(source().pipe(framer.decode, framer.encode), tally)]
+/** What each variant must hand its tally: the input's chunks, its frames, or the batches a correct encoder makes. */
+const inputTally = new Tally()
+for (const chunk of chunks) inputTally.add(chunk)
+const framesTally = wire.expected(wire.frameCount)
+const batchesTally = new Tally()
+await plain(batchesTally)
+if (batchesTally.bytes !== wire.bytes.length) throw new Error(`plain: ${batchesTally} for ${wire.bytes.length} B`)
+
+type Run = (tally: Tally) => Promise<void>
+const variants: ReadonlyArray<readonly [string, Run, Tally]> = [
+  ["plain", plain, batchesTally],
+  ["source", (tally) => drain(source(), tally), inputTally],
+  ["source + 1 identity", (tally) => drain(source().pipe(Stream.mapChunks(identity)), tally), inputTally],
+  [
+    "source + 2 identity",
+    (tally) => drain(source().pipe(Stream.mapChunks(identity), Stream.mapChunks(identity)), tally),
+    inputTally
+  ],
+  ["decode", (tally) => drain(source().pipe(framer.decode), tally), framesTally],
+  ["decode + encode", (tally) => drain(source().pipe(framer.decode, framer.encode), tally), batchesTally]
 ]
 
 console.log(
-  `${MIB} MiB of ${FRAME} B frames in 64 KiB chunks, ${PER_PULL} chunks a pull (${pulls} pulls)` +
+  `${MIB} MiB of ${FRAME} B frames in 64 KiB chunks, ${PER_PULL} a pull (${pulls} pulls)` +
     `${PARK ? ", every other pull parked" : ""}; µs per pull`
 )
 const warm: Array<Array<number>> = variants.map(() => [])
 for (let round = 1; round <= ROUNDS; round++) {
   const row: Array<string> = []
-  for (const [index, [name, run]] of variants.entries()) {
+  for (const [index, [name, run, expected]] of variants.entries()) {
     const tally = new Tally()
     const start = process.hrtime.bigint()
     await run(tally)
     const micros = Number(process.hrtime.bigint() - start) / 1000 / pulls
-    if (tally.bytes === 0) throw new Error(`${name}: no output`)
+    if (!tally.equals(expected)) throw new Error(`${name}: ${tally}, expected ${expected}`)
     row.push(`${name} ${micros.toFixed(2)}`)
     if (round > ROUNDS / 2) warm[index]!.push(micros)
   }

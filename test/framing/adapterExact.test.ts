@@ -16,14 +16,18 @@ import { bytes, latin1 } from "../util/bytes.js"
 const chunksOf = <A, E>(stream: Stream.Stream<A, E>) =>
   Stream.chunks(stream).pipe(Stream.runCollect, Effect.map((chunks) => Chunk.toReadonlyArray(chunks).map(Chunk.toReadonlyArray)))
 
-/** `count` length-prefixed frames of `size` bytes (frame n filled with n), their wire bytes cut into `piece`-byte chunks, all in one pull */
-const decodeOnePull = (count: number, size: number, piece: number) => {
+/**
+ * `count` length-prefixed frames of `size` bytes (frame n filled with n), their wire bytes cut into
+ * `piece`-byte chunks after a first one of `first` bytes, all in one pull
+ */
+const decodeOnePull = (count: number, size: number, piece: number, first = piece) => {
   const wire = new Uint8Array(count * (size + 4))
   for (let n = 0; n < count; n++) {
     new DataView(wire.buffer).setUint32(n * (size + 4), size)
     wire.fill(n + 1, n * (size + 4) + 4, (n + 1) * (size + 4))
   }
-  const pieces = Array.from({ length: Math.ceil(wire.length / piece) }, (_, i) => wire.subarray(i * piece, (i + 1) * piece))
+  const pieces = [wire.subarray(0, first)]
+  for (let at = first; at < wire.length; at += piece) pieces.push(wire.subarray(at, at + piece))
   return Framing.lengthPrefixed().decode(Stream.fromChunk(Chunk.unsafeFromArray(pieces)))
 }
 
@@ -60,6 +64,13 @@ describe("the framing adapter, chunk by chunk", () => {
       const got = yield* chunksOf(decodeOnePull(40, 65536 - 4, 65536))
       expect(got.map((chunk) => chunk.length)).toStrictEqual([16, 16, 8])
       expect(got.flat().map((frame) => frame[0])).toStrictEqual(Array.from({ length: 40 }, (_, i) => i + 1))
+    }))
+
+  it.effect("and not a byte before", () =>
+    Effect.gen(function*() {
+      // the first chunk a byte short: after 16 chunks the input is 1 MiB - 1 and 15 frames are complete
+      const got = yield* chunksOf(decodeOnePull(40, 65536 - 4, 65536, 65535))
+      expect(got.map((chunk) => chunk.length)).toStrictEqual([16, 16, 8])
     }))
 
   it.effect("input past the bound with no frame complete yet emits no empty chunk", () =>

@@ -48,7 +48,8 @@ const channel = <I, O, DE, E>(decoder: Decoder<I, O, DE>): Loop<I, O, E | DE> =>
   // frames held by the thousand are out of cache when the consumer reads them.
   const run = (items: ReadonlyArray<I>, start: number): Loop<I, O, E | DE> => {
     const out: Array<O> = []
-    // asked once per run, not per item: an encoder's items are frames, and a check per frame cost 4% at 16 B
+    // bytes are weighed (every built-in decoder's and encoder's items are); asked once per run, not per
+    // item, since an encoder's items are frames (per item: 0-4% on 16 B frames in two measurements)
     const weighed = items[start] instanceof Uint8Array
     let bytes = 0
     for (let i = start; i < items.length; i++) {

@@ -84,23 +84,23 @@ const plain = (tally: Tally): Promise<void> => {
   })
   let next = 0
   let parked = false
-  const takeOne = () => {
+  const pullOnce = () => {
     for (const end = Math.min(next + PER_PULL, chunks.length); next < end;) decoder.push(chunks[next++]!)
     flush()
   }
   return new Promise((resolve) => {
     // as the Effect source: with PARK every other pull waits a `setImmediate`, the others run at once
-    const pulls = (): void => {
+    const pullAll = (): void => {
       while (next < chunks.length) {
         if (PARK && (parked = !parked)) return void setImmediate(() => {
-          takeOne()
-          pulls()
+          pullOnce()
+          pullAll()
         })
-        takeOne()
+        pullOnce()
       }
       resolve()
     }
-    pulls()
+    pullAll()
   })
 }
 

@@ -400,7 +400,15 @@ export const make: <O, E>(options: MakeOptions<O, E>) => Framer<O, E> = internal
  *
  * The framer's decoder says how many bytes of a frame it holds with
  * `FrameDecoder.pending`; a `make` framer without it is timed from the first
- * byte after its last output.
+ * byte after its last output. A frame dropped by `onOversize: "skip"` ends
+ * like an emitted one: the next frame is timed from its own first byte.
+ *
+ * The timed framer's `decoder()`, for code that pushes chunks as they come
+ * instead of pulling a stream (`NetRpc.layerSerialization` does), keeps the
+ * bound on the wall clock: a push whose frame in progress got its first byte
+ * `duration` ago or more fails with `FrameTimeoutError` instead of taking the
+ * chunk. A peer that stops sending is never pushed, so there the bound needs
+ * the connection's `idleTimeout` beside it.
  *
  * ```text
  * withFrameTimeout(lengthPrefixed(), "5 seconds"), one byte every 900 ms:
@@ -423,12 +431,7 @@ export const make: <O, E>(options: MakeOptions<O, E>) => Framer<O, E> = internal
 export const withFrameTimeout: {
   (duration: Duration.DurationInput): <O, E>(framer: Framer<O, E>) => Framer<O, E | FrameTimeoutError>
   <O, E>(framer: Framer<O, E>, duration: Duration.DurationInput): Framer<O, E | FrameTimeoutError>
-} = dual(2, <O, E>(framer: Framer<O, E>, duration: Duration.DurationInput): Framer<O, E | FrameTimeoutError> => ({
-  decoder: framer.decoder,
-  decode: timeout.withFrameTimeout(framer, duration),
-  encode: framer.encode,
-  encodeFrame: framer.encodeFrame
-}))
+} = dual(2, timeout.timedFramer)
 
 // ---------------------------------------------------------------------------
 // built-in framers

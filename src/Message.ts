@@ -84,12 +84,14 @@ export class MessageEncodeError extends Data.TaggedError("MessageEncodeError")<{
    * nested deeper than the schema's encoder can recurse: the cause is the
    * `RangeError`), `"InvalidJson"` (JSON cannot represent the encoded value
    * so that it decodes back the same: a cycle, a BigInt, NaN or ±Infinity,
-   * a function or a symbol anywhere, `undefined` at the top or in an array),
-   * or `"InvalidMsgPack"` (standard MessagePack cannot: a cycle, a BigInt
-   * beyond 64 bits, a string or key with a lone surrogate, a function, a
-   * symbol, `undefined` at the top or in an array, a Map, a Set, a RegExp, a
-   * typed array other than `Uint8Array`, any other class instance, a
-   * `__proto__` key). In both formats an `undefined` object property is left
+   * a function or a symbol anywhere, `undefined` at the top or in an array,
+   * a Date (encode it as a string: `Schema.Date`), a Map, a Set, a RegExp,
+   * a typed array, any other class instance), or `"InvalidMsgPack"`
+   * (standard MessagePack cannot: a cycle, a BigInt beyond 64 bits, a string
+   * or key with a lone surrogate, a function, a symbol, `undefined` at the
+   * top or in an array, an invalid Date, a Map, a Set, a RegExp, a typed
+   * array other than `Uint8Array`, any other class instance, a `__proto__`
+   * key). In both formats an `undefined` object property is left
    * out, as `Schema.optional` expects.
    */
   readonly reason: "Schema" | "InvalidJson" | "InvalidMsgPack"

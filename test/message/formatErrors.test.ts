@@ -26,7 +26,19 @@ const framed = (payload: Uint8Array) => concat([int32(payload.length), payload])
 const encodeError = <A, R>(codec: Message.Codec<A, R>, message: A) => Effect.flip(codec.encodeMessage(message))
 
 describe("JSON: what encoding refuses, in the user's words", () => {
+  class Point {
+    constructor(readonly x: number) {}
+  }
   const refused: ReadonlyArray<readonly [string, unknown, string]> = [
+    // JSON.stringify writes these as {} or a plain object, a Date as a string: the peer would read another value
+    ["a Map after a fine item", [1, new Map([["a", 1]])], "JSON cannot represent a Map"],
+    ["a Set after a fine property", { a: 1, b: new Set([1]) }, "JSON cannot represent a Set"],
+    ["a RegExp", /a+/, "JSON cannot represent a RegExp"],
+    ["a class instance", { p: new Point(1) }, "JSON cannot represent a Point"],
+    ["a Uint8Array", { b: Uint8Array.of(1, 2) }, "JSON cannot represent a Uint8Array"],
+    ["a Date (its toJSON would make it a string)", { at: new Date(0) }, "JSON cannot represent a Date"],
+    ["a boxed number", [new Number(1)], "JSON cannot represent a Number"],
+    ["an object whose prototype has no constructor", Object.create(Object.create(null)), "JSON cannot represent a class instance"],
     ["NaN", NaN, "JSON cannot represent the number NaN"],
     ["Infinity, nested", { n: [1, Infinity] }, "JSON cannot represent the number Infinity"],
     ["-Infinity", -Infinity, "JSON cannot represent the number -Infinity"],
@@ -44,9 +56,18 @@ describe("JSON: what encoding refuses, in the user's words", () => {
       expect(error.message).toBe(`message cannot be written as JSON: ${why}`)
     }))
 
+  it.effect("a Date in a schema's encoded side is refused on the sending side; Schema.Date (a string there) goes", () =>
+    Effect.gen(function*() {
+      const error = yield* encodeError(Message.json(Schema.Struct({ at: Schema.DateFromSelf })), { at: new Date(0) })
+      expect(error.message).toBe("message cannot be written as JSON: JSON cannot represent a Date")
+      const codec = Message.json(Schema.Struct({ at: Schema.Date }))
+      const wire = yield* codec.encodeMessage({ at: new Date(0) })
+      expect(Chunk.toReadonlyArray(yield* Stream.make(wire).pipe(codec.decode, Stream.runCollect))).toStrictEqual([{ at: new Date(0) }])
+    }))
+
   it.effect("finite numbers, strings, booleans, null and nested values are written as JSON.stringify writes them", () =>
     Effect.gen(function*() {
-      const value = { n: [0, -1.5, 1e300], s: "é\"", t: true, z: null, o: { a: [] } }
+      const value = { n: [0, -1.5, 1e300], s: "é\"", t: true, z: null, o: { a: [] }, bare: Object.assign(Object.create(null), { x: 1 }) }
       const wire = yield* Message.json(Any).encodeMessage(value)
       expect(new TextDecoder().decode(wire.subarray(4))).toBe(JSON.stringify(value))
     }))
@@ -72,7 +93,9 @@ describe("MessagePack: what encoding refuses, in the user's words", () => {
     ["a class instance", new Point(1), "a Point"],
     ["a typed array other than Uint8Array", Float64Array.of(1), "a Float64Array"],
     ["an object whose prototype has no constructor", Object.create(Object.create(null)), "a class instance"],
-    ["an own \"__proto__\" key", JSON.parse("{\"a\":1,\"__proto__\":{}}"), "a \"__proto__\" key"]
+    ["an own \"__proto__\" key", JSON.parse("{\"a\":1,\"__proto__\":{}}"), "a \"__proto__\" key"],
+    // msgpackr writes it as a private extension that its own timestamp reader refuses
+    ["an invalid Date", { at: new Date(NaN) }, "an invalid Date"]
   ]
   it.effect.each(refused)("%s", ([, value, why]) =>
     Effect.gen(function*() {

@@ -29,12 +29,23 @@ const text: Array<string> = []
 const textEncoder = new TextEncoder()
 
 /**
- * `JSON.stringify` writes NaN and ±Infinity as `null`, and `undefined`, a
- * function or a symbol as `null` in an array: values that would come back
- * different are refused instead. An `undefined` property is still omitted
- * (`Schema.optional` relies on it); a function or symbol property is refused.
+ * `JSON.stringify` writes NaN and ±Infinity as `null`, `undefined`, a
+ * function or a symbol as `null` in an array, a Date as a string (its
+ * `toJSON`) and a Map, a Set or a class instance as a plain object: values
+ * that would come back different are refused instead. An `undefined`
+ * property is still omitted (`Schema.optional` relies on it); a function or
+ * symbol property is refused.
  */
-function refuseLossy(this: unknown, _key: string, value: unknown): unknown {
+function refuseLossy(this: unknown, key: string, value: unknown): unknown {
+  // the value before `toJSON` ran: a Date has already become its string here
+  const original = (this as Record<string, unknown>)[key]
+  if (typeof original === "object" && original !== null && !Array.isArray(original)) {
+    const proto = Object.getPrototypeOf(original)
+    if (proto !== Object.prototype && proto !== null) {
+      const name = (original.constructor as { readonly name?: unknown } | undefined)?.name
+      throw new TypeError(`JSON cannot represent a ${typeof name === "string" && name !== "" ? name : "class instance"}`)
+    }
+  }
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new TypeError(`JSON cannot represent the number ${value}`)
   } else if (typeof value === "function" || typeof value === "symbol") {

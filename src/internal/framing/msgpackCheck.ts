@@ -144,7 +144,9 @@ export const unpackable = (value: unknown): string | undefined => {
       case "boolean":
         return undefined
       case "object": {
-        if (value === null || value instanceof Uint8Array || value instanceof Date) return undefined
+        if (value === null || value instanceof Uint8Array) return undefined
+        // msgpackr writes an invalid Date as a private extension its own timestamp reader refuses
+        if (value instanceof Date) return Number.isNaN(value.getTime()) ? "an invalid Date" : undefined
         if (ancestors.has(value)) return "a cycle"
         ancestors.add(value)
         const problem = Array.isArray(value) ? walkArray(value) : walkObject(value)

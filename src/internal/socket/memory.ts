@@ -32,6 +32,8 @@ class Pipe {
   discarding = false
   readonly readers = new Set<() => void>()
   readonly writers = new Set<() => void>()
+  /** The reader took bytes: the writer's idle timer restarts, as a socket's does while its writes progress. */
+  onTaken: () => void = constVoid
   constructor(readonly cut: Cut | undefined) {}
 }
 
@@ -51,6 +53,7 @@ const makeEndpoint = (
 
   let idleTimer: ReturnType<typeof setTimeout> | undefined
   const touch = () => idleTimer?.refresh()
+  output.onTaken = touch
 
   const destroy = () => {
     if (closed) return
@@ -89,6 +92,7 @@ const makeEndpoint = (
     const out = input.cut === undefined ? input.backlog.takeAll() : [input.backlog.shift()!]
     if (input.backlog.bytes <= readHighWaterMark) wake(input.writers)
     touch()
+    input.onTaken()
     reads.pulled()
     return Chunk.unsafeFromArray(out)
   }

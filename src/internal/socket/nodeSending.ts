@@ -65,9 +65,19 @@ interface Lost {
  * otherwise look stalled. 0 where a handle has no such field.
  */
 const writeQueueSize = (socket: Net.Socket): number => {
-  const handle = (socket as unknown as { readonly _handle?: { readonly writeQueueSize?: unknown } | null })._handle
-  return typeof handle?.writeQueueSize === "number" ? handle.writeQueueSize : 0
+  const handle = (socket as unknown as { readonly _handle?: Handle | null })._handle
+  // A TLS socket's handle counts a write until it completes whole; the TCP handle under it (`_parent`) is the
+  // one whose count falls as the kernel takes the encrypted bytes.
+  return queued(handle) + queued(handle?._parent)
 }
+
+interface Handle {
+  readonly writeQueueSize?: unknown
+  readonly _parent?: Handle | null
+}
+
+const queued = (handle: Handle | null | undefined): number =>
+  typeof handle?.writeQueueSize === "number" ? handle.writeQueueSize : 0
 
 /**
  * Calls `onStall` once no byte has left Node's buffer for `timeoutMillis`

@@ -121,6 +121,9 @@ export const makeEndpoint = (
       wake(drainWaiters)
     })
     socket.on("drain", () => wake(drainWaiters))
+    // Node emits no 'drain' once the sending side is ended (our `end`, a graceful close, or allowHalfOpen: false
+    // after the peer's FIN): a write still waiting for room settles when everything is flushed instead.
+    socket.on("finish", () => wake(drainWaiters))
     if (options.idleTimeoutMillis !== undefined && options.idleTimeoutMillis > 0) {
       const timeoutMillis = options.idleTimeoutMillis
       socket.setTimeout(timeoutMillis)

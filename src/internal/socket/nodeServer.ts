@@ -200,7 +200,8 @@ export const listen = (address: Address, options: ServeOptions) =>
       () =>
         Effect.sync(() => {
           stop()
-          // libuv unlinks the path on close already; this covers the platforms where it does not
+          // libuv unlinks the path on close already, whatever file is there then (it cannot be told not to);
+          // this covers the platforms where it does not
           if (address._tag === "UnixAddress") unlinkIfSame(address.path, ownFile)
         })
     )

@@ -214,6 +214,8 @@ export const makeEndpoint = (
     end,
     close: (graceful) => sending.close(graceful, discardInput),
     destroy,
-    isIdle: reads.isIdle
+    // A full read wakes a parked pull a turn later (`wakeLater`): until then its bytes wait here, and the
+    // owner has a request in hand even though its pull is still parked.
+    isIdle: () => chunks.length === 0 && reads.isIdle()
   }
 }

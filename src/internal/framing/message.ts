@@ -10,6 +10,7 @@ import { Packr, Unpackr } from "msgpackr"
 import type { Framer } from "../../Framing.js"
 import { type Codec, MessageDecodeError, MessageEncodeError } from "../../Message.js"
 import { checkMsgPack, unpackable } from "./msgpackCheck.js"
+import { nonPlain } from "./plain.js"
 import { InvalidUtf8Error } from "../../Utf8.js"
 import { Utf8FrameDecoder } from "./utf8.js"
 
@@ -40,11 +41,8 @@ function refuseLossy(this: unknown, key: string, value: unknown): unknown {
   // the value before `toJSON` ran: a Date has already become its string here
   const original = (this as Record<string, unknown>)[key]
   if (typeof original === "object" && original !== null && !Array.isArray(original)) {
-    const proto = Object.getPrototypeOf(original)
-    if (proto !== Object.prototype && proto !== null) {
-      const name = (original.constructor as { readonly name?: unknown } | undefined)?.name
-      throw new TypeError(`JSON cannot represent a ${typeof name === "string" && name !== "" ? name : "class instance"}`)
-    }
+    const notPlain = nonPlain(original)
+    if (notPlain !== undefined) throw new TypeError(`JSON cannot represent ${notPlain}`)
   }
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new TypeError(`JSON cannot represent the number ${value}`)

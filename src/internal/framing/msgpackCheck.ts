@@ -1,3 +1,4 @@
+import { nonPlain } from "./plain.js"
 import { firstInvalid } from "./utf8.js"
 
 /**
@@ -165,10 +166,8 @@ export const unpackable = (value: unknown): string | undefined => {
     return undefined
   }
   const walkObject = (object: object): string | undefined => {
-    const proto = Object.getPrototypeOf(object)
-    if (proto !== Object.prototype && proto !== null) {
-      return `a ${(object.constructor as { name?: string } | undefined)?.name ?? "class instance"}`
-    }
+    const notPlain = nonPlain(object)
+    if (notPlain !== undefined) return notPlain
     for (const key in object) {
       if (!Object.hasOwn(object, key)) continue
       if (key === "__proto__") return "a \"__proto__\" key"

@@ -56,6 +56,47 @@ describe("withFrameTimeout after a frame dropped by onOversize: skip", () => {
   }
 })
 
+describe("withFrameTimeout and a Framing.make decoder whose pending() falls mid-frame", () => {
+  // a marker byte and a length byte, dropped as soon as both are in: pending() falls from 2 to the body's bytes
+  const headerDropping = Framing.make<Uint8Array, never>({
+    decoder: () => {
+      let header: Array<number> = []
+      let body: Array<number> = []
+      return {
+        push(chunk, out) {
+          for (const byte of chunk) {
+            if (header.length < 2) header.push(byte)
+            else body.push(byte)
+            if (header.length === 2 && body.length === header[1]) {
+              out.push(Uint8Array.from(body))
+              header = []
+              body = []
+            }
+          }
+          return undefined
+        },
+        end: () => undefined,
+        pending: () => (header.length < 2 ? header.length : body.length)
+      }
+    },
+    encode: (frame) => Uint8Array.of(0xaa, frame.length, ...frame)
+  })
+
+  it.effect("the frame is still timed from its first byte: a header read is not a frame's end", () =>
+    Effect.gen(function*() {
+      const timed = Framing.withFrameTimeout(headerDropping, "1 second")
+      // the header's first byte at 0 s, the rest of it and "a" at 0.9 s, then "b" "c" "d" 0.2 s apart
+      const gaps = [0, 900, 200, 200, 200]
+      const wire = [bytes([0xaa]), bytes([0x04], "a"), bytes("b"), bytes("c"), bytes("d")]
+      const paced = Stream.fromIterable(wire.map((chunk, i) => [chunk, gaps[i]!] as const)).pipe(
+        Stream.mapEffect(([chunk, gap]) => Effect.delay(Effect.succeed(chunk), Duration.millis(gap)))
+      )
+      const result = yield* onTestClock(paced.pipe(timed.decode), "1 minute")
+      // what the decoder says it holds then: "a" (its header is gone)
+      expect(result).toStrictEqual(Either.left(new Framing.FrameTimeoutError({ timeoutMillis: 1000, received: 1 })))
+    }))
+})
+
 describe("a timed framer's decoder(), pushed: the bound on the wall clock", () => {
   const make = (inner: Framing.Framer = Framing.lengthPrefixed({ lengthFieldLength: 1 })) => {
     let now = 0
@@ -93,6 +134,22 @@ describe("a timed framer's decoder(), pushed: the bound on the wall clock", () =
     const { push } = make(skipping[0][1])
     const wire = skipping[0][2]
     expect([300, 600, 900, 1200, 1500].map((at, i) => push(at, wire[i]!))).toStrictEqual([[], [], [], [], ["xy"]])
+  })
+
+  it("a dropped frame that was whole in the queue when its header could be read ends there too", () => {
+    // a length byte 70 bytes into the frame: its header is read from the queue, where the whole frame may be by then
+    const far = Framing.lengthPrefixed({ lengthFieldOffset: 70, lengthFieldLength: 1, initialBytesToStrip: 0, maxFrameLength: 72, onOversize: "skip" })
+    const { push } = make(far)
+    const preamble = new Uint8Array(70).fill(0x2e)
+    expect(push(0, preamble)).toStrictEqual([])
+    // the length (5: a 76-byte frame, over 72) and the body, then the next frame's first 10 bytes
+    expect(push(900, bytes([0x05], "abcde", preamble.subarray(0, 10)))).toStrictEqual([])
+    expect(push(1500, bytes(preamble.subarray(10), [0x01], "z"))).toStrictEqual([latin1(bytes(preamble, [0x01], "z"))])
+  })
+
+  it("an oversized line whose delimiter comes in the chunk that makes it oversized ends there", () => {
+    const { push } = make(Framing.lines({ maxFrameLength: 2, onOversize: "skip" }))
+    expect([push(0, bytes("a")), push(900, bytes("bcde\nx")), push(1500, bytes("y\n"))]).toStrictEqual([[], [], ["xy"]])
   })
 
   it("pending and the end of input are the inner decoder's", () => {

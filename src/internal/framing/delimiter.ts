@@ -1,4 +1,5 @@
 import { ByteQueue } from "./byteQueue.js"
+import { type CountsDropped, droppedFrames } from "./dropped.js"
 import { failureTable, firstMatchEnd, step } from "./kmp.js"
 import type { FrameLayout } from "./layout.js"
 import {
@@ -33,7 +34,8 @@ export interface DelimiterConfig {
  *
  * @internal
  */
-export class DelimiterDecoder implements FrameDecoder {
+export class DelimiterDecoder implements FrameDecoder, CountsDropped {
+  [droppedFrames] = 0
   private readonly queue = new ByteQueue()
   /**
    * Knuth-Morris-Pratt: how many delimiter bytes the scanned input ends with.
@@ -79,12 +81,14 @@ export class DelimiterDecoder implements FrameDecoder {
     if (this.discarding) {
       this.discarding = false
       queue.skip(through)
+      this[droppedFrames]++
       return undefined
     }
     const length = config.stripCr && at > 0 && queue.byteAt(at - 1) === CR ? at - 1 : at
     if (length > config.maxFrameLength) {
       if (!config.skipOversize) return this.tooLarge()
       queue.skip(through)
+      this[droppedFrames]++
       return undefined
     }
     out.push(queue.take(length))

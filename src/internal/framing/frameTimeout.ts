@@ -6,6 +6,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { type FrameDecoder, type Framer, FrameTimeoutError } from "../../Framing.js"
 import { pipeThrough } from "./decoder.js"
+import { dropped } from "./dropped.js"
 
 /**
  * The decoder, watched: how many bytes of an unfinished frame it holds, and
@@ -29,10 +30,10 @@ const watch = <O, E>(decoder: FrameDecoder<O, E>): Watched<O, E> => {
     decoder: {
       push(chunk, out) {
         const before = out.length
-        const held = pending()
+        const droppedBefore = dropped(decoder)
         const error = decoder.push(chunk, out)
-        // a frame ends with an output, or, dropped (`onOversize: "skip"`), with bytes leaving the decoder unemitted
-        if (out.length > before || (decoder.pending !== undefined && decoder.pending() < held + chunk.length)) {
+        // a frame ends with an output, or dropped whole (`onOversize: "skip"`) with none
+        if (out.length > before || dropped(decoder) > droppedBefore) {
           completed = true
           sinceOutput = 0
         } else {

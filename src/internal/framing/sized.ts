@@ -1,5 +1,6 @@
 import { copyBytes, unfilled, view } from "./alloc.js"
 import { ByteQueue, SMALL } from "./byteQueue.js"
+import { type CountsDropped, droppedFrames } from "./dropped.js"
 import {
   type FrameDecoder,
   FrameTooLargeError,
@@ -62,7 +63,8 @@ export interface SizedOptions {
  *
  * @internal
  */
-export class SizedDecoder implements FrameDecoder {
+export class SizedDecoder implements FrameDecoder, CountsDropped {
+  [droppedFrames] = 0
   private readonly queue = new ByteQueue()
   /** wire size of the frame being assembled, or -1 before its header is read */
   private frameSize = -1
@@ -100,6 +102,7 @@ export class SizedDecoder implements FrameDecoder {
         this.discard -= count
         this.discarded += count
         at += count
+        if (this.discard === 0) this[droppedFrames]++
         continue
       }
       const queue = this.queue
@@ -178,6 +181,7 @@ export class SizedDecoder implements FrameDecoder {
           const now = Math.min(size, queue.length)
           queue.skip(now)
           this.discard = size - now
+          if (this.discard === 0) this[droppedFrames]++
           this.discardSize = size
           this.discarded = now
           this.discardHeader = this.header.headerLength

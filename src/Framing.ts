@@ -408,7 +408,8 @@ export const make: <O, E>(options: MakeOptions<O, E>) => Framer<O, E> = internal
  * bound on the wall clock: a push whose frame in progress got its first byte
  * `duration` ago or more fails with `FrameTimeoutError` instead of taking the
  * chunk. A peer that stops sending is never pushed, so there the bound needs
- * the connection's `idleTimeout` beside it.
+ * the connection's `idleTimeout` beside it; and time the program takes
+ * before it pushes the next chunk counts against the frame too.
  *
  * ```text
  * withFrameTimeout(lengthPrefixed(), "5 seconds"), one byte every 900 ms:

@@ -85,8 +85,10 @@ export class MessageEncodeError extends Data.TaggedError("MessageEncodeError")<{
    * `RangeError`), `"InvalidJson"` (JSON cannot represent the encoded value
    * so that it decodes back the same: a cycle, a BigInt, NaN or ±Infinity,
    * a function or a symbol anywhere, `undefined` at the top or in an array,
-   * a Date (encode it as a string: `Schema.Date`), a Map, a Set, a RegExp,
-   * a typed array, any other class instance), or `"InvalidMsgPack"`
+   * a Map, a Set, a RegExp, an Error, a Promise, an ArrayBuffer or a typed
+   * array, which `JSON.stringify` writes without their contents; a value with
+   * a `toJSON` is written as it says, a Date as its ISO string, and any other
+   * object as its own enumerable properties), or `"InvalidMsgPack"`
    * (standard MessagePack cannot: a cycle, a BigInt beyond 64 bits, a string
    * or key with a lone surrogate, a function, a symbol, `undefined` at the
    * top or in an array, an invalid Date, a Map, a Set, a RegExp, a typed

@@ -10,12 +10,15 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import { runInNewContext } from "node:vm"
 import * as Message from "../../src/Message.js"
 import * as Utf8 from "../../src/Utf8.js"
 import { bytes, concat, cutAt, int32 } from "../util/bytes.js"
@@ -26,19 +29,19 @@ const framed = (payload: Uint8Array) => concat([int32(payload.length), payload])
 const encodeError = <A, R>(codec: Message.Codec<A, R>, message: A) => Effect.flip(codec.encodeMessage(message))
 
 describe("JSON: what encoding refuses, in the user's words", () => {
-  class Point {
-    constructor(readonly x: number) {}
-  }
   const refused: ReadonlyArray<readonly [string, unknown, string]> = [
-    // JSON.stringify writes these as {} or a plain object, a Date as a string: the peer would read another value
+    // JSON.stringify writes these as {} or an object of indices: the peer would read another value
     ["a Map after a fine item", [1, new Map([["a", 1]])], "JSON cannot represent a Map"],
     ["a Set after a fine property", { a: 1, b: new Set([1]) }, "JSON cannot represent a Set"],
     ["a RegExp", /a+/, "JSON cannot represent a RegExp"],
-    ["a class instance", { p: new Point(1) }, "JSON cannot represent a Point"],
+    ["an Error (its message is not enumerable)", { e: new RangeError("boom") }, "JSON cannot represent a RangeError"],
+    ["a Promise", [Promise.resolve(1)], "JSON cannot represent a Promise"],
+    ["a WeakMap", { w: new WeakMap() }, "JSON cannot represent a WeakMap"],
     ["a Uint8Array", { b: Uint8Array.of(1, 2) }, "JSON cannot represent a Uint8Array"],
-    ["a Date (its toJSON would make it a string)", { at: new Date(0) }, "JSON cannot represent a Date"],
-    ["a boxed number", [new Number(1)], "JSON cannot represent a Number"],
-    ["an object whose prototype has no constructor", Object.create(Object.create(null)), "JSON cannot represent a class instance"],
+    ["a DataView", new DataView(new ArrayBuffer(2)), "JSON cannot represent a DataView"],
+    ["an ArrayBuffer", { a: new ArrayBuffer(2) }, "JSON cannot represent an ArrayBuffer"],
+    ["a Map from another realm", { m: runInNewContext("new Map([[1, 2]])") }, "JSON cannot represent a Map"],
+    ["a toJSON that answers a Map", { t: { toJSON: () => new Map([[1, 2]]) } }, "JSON cannot represent a Map"],
     ["NaN", NaN, "JSON cannot represent the number NaN"],
     ["Infinity, nested", { n: [1, Infinity] }, "JSON cannot represent the number Infinity"],
     ["-Infinity", -Infinity, "JSON cannot represent the number -Infinity"],
@@ -56,18 +59,37 @@ describe("JSON: what encoding refuses, in the user's words", () => {
       expect(error.message).toBe(`message cannot be written as JSON: ${why}`)
     }))
 
-  it.effect("a Date in a schema's encoded side is refused on the sending side; Schema.Date (a string there) goes", () =>
+  it.effect("what says how it is written (toJSON), and objects with their own properties, are written as JSON.stringify does", () =>
     Effect.gen(function*() {
-      const error = yield* encodeError(Message.json(Schema.Struct({ at: Schema.DateFromSelf })), { at: new Date(0) })
-      expect(error.message).toBe("message cannot be written as JSON: JSON cannot represent a Date")
-      const codec = Message.json(Schema.Struct({ at: Schema.Date }))
-      const wire = yield* codec.encodeMessage({ at: new Date(0) })
-      expect(Chunk.toReadonlyArray(yield* Stream.make(wire).pipe(codec.decode, Stream.runCollect))).toStrictEqual([{ at: new Date(0) }])
+      class Point {
+        constructor(readonly x: number) {}
+      }
+      const value = {
+        at: new Date(0),
+        point: new Point(1),
+        data: Data.struct({ a: 1 }),
+        otherRealm: runInNewContext("({ a: [1, { b: 2 }] })"),
+        bare: Object.assign(Object.create(null), { x: 1 }),
+        some: Option.some(1)
+      }
+      const wire = yield* Message.json(Any).encodeMessage(value)
+      expect(new TextDecoder().decode(wire.subarray(4))).toBe(JSON.stringify(value))
+    }))
+
+  it.effect("a Date goes as its ISO string: Schema.Date comes back a Date, Schema.DateFromSelf is refused by the reader", () =>
+    Effect.gen(function*() {
+      const dates = Message.json(Schema.Struct({ at: Schema.Date }))
+      const wire = yield* dates.encodeMessage({ at: new Date(0) })
+      expect(Chunk.toReadonlyArray(yield* Stream.make(wire).pipe(dates.decode, Stream.runCollect))).toStrictEqual([{ at: new Date(0) }])
+      const selves = Message.json(Schema.Struct({ at: Schema.DateFromSelf }))
+      const sent = yield* selves.encodeMessage({ at: new Date(0) })
+      const error = yield* Effect.flip(Stream.make(sent).pipe(selves.decode, Stream.runDrain))
+      expect(error).toMatchObject({ _tag: "MessageDecodeError", reason: "Schema" })
     }))
 
   it.effect("finite numbers, strings, booleans, null and nested values are written as JSON.stringify writes them", () =>
     Effect.gen(function*() {
-      const value = { n: [0, -1.5, 1e300], s: "é\"", t: true, z: null, o: { a: [] }, bare: Object.assign(Object.create(null), { x: 1 }) }
+      const value = { n: [0, -1.5, 1e300], s: "é\"", t: true, z: null, o: { a: [] } }
       const wire = yield* Message.json(Any).encodeMessage(value)
       expect(new TextDecoder().decode(wire.subarray(4))).toBe(JSON.stringify(value))
     }))
@@ -95,7 +117,9 @@ describe("MessagePack: what encoding refuses, in the user's words", () => {
     ["an object whose prototype has no constructor", Object.create(Object.create(null)), "a class instance"],
     ["an own \"__proto__\" key", JSON.parse("{\"a\":1,\"__proto__\":{}}"), "a \"__proto__\" key"],
     // msgpackr writes it as a private extension that its own timestamp reader refuses
-    ["an invalid Date", { at: new Date(NaN) }, "an invalid Date"]
+    ["an invalid Date", { at: new Date(NaN) }, "an invalid Date"],
+    // msgpackr would write it as its ISO string (it is no `instanceof Date` here)
+    ["a Date from another realm", { at: runInNewContext("new Date(0)") }, "a Date"]
   ]
   it.effect.each(refused)("%s", ([, value, why]) =>
     Effect.gen(function*() {
@@ -117,6 +141,7 @@ describe("MessagePack: what encoding refuses, in the user's words", () => {
     ["null", null, [0xc0]],
     ["a small BigInt (int 64)", 1n, [0xd3, 0, 0, 0, 0, 0, 0, 0, 1]],
     ["a null-prototype object", Object.assign(Object.create(null), { x: 1 }), [0x81, 0xa1, 0x78, 0x01]],
+    ["a plain object from another realm", runInNewContext("({ x: 1 })"), [0x81, 0xa1, 0x78, 0x01]],
     ["the same object twice (shared, not a cycle)", ((o) => [o, o])({ a: 1 }), [0x92, 0x81, 0xa1, 0x61, 0x01, 0x81, 0xa1, 0x61, 0x01]],
     ["a Uint8Array", Uint8Array.of(7), [0xc4, 1, 7]],
     ["a Date", new Date(0), [0xd6, 0xff, 0, 0, 0, 0]],

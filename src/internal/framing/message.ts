@@ -7,10 +7,11 @@ import * as ParseResult from "effect/ParseResult"
 import type * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { Packr, Unpackr } from "msgpackr"
+import { types } from "node:util"
 import type { Framer } from "../../Framing.js"
 import { type Codec, MessageDecodeError, MessageEncodeError } from "../../Message.js"
 import { checkMsgPack, unpackable } from "./msgpackCheck.js"
-import { nonPlain } from "./plain.js"
+import { describe, isPlain } from "./plain.js"
 import { InvalidUtf8Error } from "../../Utf8.js"
 import { Utf8FrameDecoder } from "./utf8.js"
 
@@ -31,18 +32,18 @@ const textEncoder = new TextEncoder()
 
 /**
  * `JSON.stringify` writes NaN and ±Infinity as `null`, `undefined`, a
- * function or a symbol as `null` in an array, a Date as a string (its
- * `toJSON`) and a Map, a Set or a class instance as a plain object: values
- * that would come back different are refused instead. An `undefined`
- * property is still omitted (`Schema.optional` relies on it); a function or
- * symbol property is refused.
+ * function or a symbol as `null` in an array, and a Map, a Set, a RegExp, an
+ * Error or a Promise as `{}` and a typed array as an object of indices:
+ * values that would come back different are refused instead. An object that
+ * says how it is written (`toJSON`: a Date becomes its ISO string) is written
+ * so; other objects (class instances, Effect's `Data` values, plain objects
+ * of another realm) as their own enumerable properties, as `JSON.stringify`
+ * does. An `undefined` property is still omitted (`Schema.optional` relies on
+ * it); a function or symbol property is refused.
  */
-function refuseLossy(this: unknown, key: string, value: unknown): unknown {
-  // the value before `toJSON` ran: a Date has already become its string here
-  const original = (this as Record<string, unknown>)[key]
-  if (typeof original === "object" && original !== null && !Array.isArray(original)) {
-    const notPlain = nonPlain(original)
-    if (notPlain !== undefined) throw new TypeError(`JSON cannot represent ${notPlain}`)
+function refuseLossy(this: unknown, _key: string, value: unknown): unknown {
+  if (typeof value === "object" && value !== null && lostInJson(value)) {
+    throw new TypeError(`JSON cannot represent ${describe(value)}`)
   }
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new TypeError(`JSON cannot represent the number ${value}`)
@@ -53,6 +54,14 @@ function refuseLossy(this: unknown, key: string, value: unknown): unknown {
   }
   return value
 }
+
+/** Objects `JSON.stringify` writes without their contents (after `toJSON`, which the replacer sees applied). */
+const lostInJson = (value: object): boolean =>
+  !Array.isArray(value) && !isPlain(value) && (
+    types.isMap(value) || types.isSet(value) || types.isWeakMap(value) || types.isWeakSet(value) ||
+    types.isRegExp(value) || types.isNativeError(value) || types.isPromise(value) ||
+    types.isAnyArrayBuffer(value) || ArrayBuffer.isView(value)
+  )
 
 /** @internal */
 export const jsonFormat: Format<unknown> = {

@@ -18,9 +18,7 @@ export const isPlain = (object: object): boolean => {
  *
  * @internal
  */
-export const nonPlain = (object: object): string | undefined => {
-  return isPlain(object) ? undefined : describe(object)
-}
+export const nonPlain = (object: object): string | undefined => isPlain(object) ? undefined : describe(object)
 
 /**
  * "a Map", "an ArrayBuffer", "a class instance": an object named by its constructor.

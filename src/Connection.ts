@@ -133,8 +133,13 @@ export const isConnection = (u: unknown): u is Connection => hasProperty(u, Type
 /**
  * A `@effect/platform` `Socket.Socket` view of an open connection, so
  * platform users (`@effect/rpc`, `Socket.toChannel`, …) run over effect-net.
- * `run` pulls the bytes and runs the handler's effects one after another, so
- * a slow handler slows the peer down; it completes on the peer's FIN. The
+ * `run` calls the handler for each piece of input in order and runs each
+ * effect it returns in a fiber of its own, as the platform does, so one that
+ * waits does not hold up the input behind it (an @effect/rpc stream nobody
+ * reads yet does not stop replies to other calls). Unlike the platform's,
+ * reading waits while 64 such effects are unfinished, so a slow handler
+ * still slows the peer down; the first to fail fails `run` and interrupts
+ * the rest. It completes on the peer's FIN once its effects are done. The
  * writer sends `Uint8Array`s and strings; a `CloseEvent` (or releasing the
  * writer's scope) half-closes. Errors become `Socket.SocketGenericError`
  * with reason `"Read"` / `"Write"` and the effect-net error as `cause`.

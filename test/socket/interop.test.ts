@@ -4,6 +4,7 @@ import * as SocketServer from "@effect/platform/SocketServer"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -16,6 +17,7 @@ import * as Client from "../../src/Client.js"
 import * as Connection from "../../src/Connection.js"
 import * as Framing from "../../src/Framing.js"
 import * as Server from "../../src/Server.js"
+import { maxHandlersInFlight } from "../../src/internal/socket/connection.js"
 import { mib, peersDir, rawConnect, readAll, spawn, tempDir, timed } from "../peers/support.js"
 
 const encode = (text: string) => new TextEncoder().encode(text)
@@ -327,27 +329,71 @@ describe("Client.layerSocket: a fresh connection per run, as the platform's Node
       expect(seen).toEqual(["one", "two"])
     }))
 
-  it.scopedLive("handler effects run one after another", () =>
+  it.scopedLive("handler effects run in fibers of their own: one that waits does not hold up the input behind it", () =>
     Effect.gen(function*() {
       const server = yield* Server.serve(Address.tcp(0), (conn) =>
         Effect.forEach(Array.from({ length: 10 }), () => Effect.zipRight(conn.write("x"), Effect.sleep("5 millis")), {
           discard: true
         }))
       const socket = yield* socketOf(Client.layerSocket(server.address))
-      let active = 0
-      let maxActive = 0
-      let bytes = 0
-      yield* socket.run((data) =>
-        Effect.gen(function*() {
-          active++
-          maxActive = Math.max(maxActive, active)
-          yield* Effect.sleep("10 millis")
-          bytes += data.byteLength
-          active--
-        })
-      ).pipe(Effect.timeout("5 seconds"))
-      expect(bytes).toBe(10)
-      expect(maxActive).toBe(1)
+      const release = yield* Deferred.make<void>()
+      let calls = 0
+      let done = 0
+      const run = yield* Effect.fork(socket.run((data) => {
+        // the handler is called in order; the first piece's effect waits until released
+        const first = calls++ === 0
+        return Effect.zipRight(first ? Deferred.await(release) : Effect.void, Effect.sync(() => void (done += data.byteLength)))
+      }))
+      // the other nine bytes are handled while the first effect waits
+      for (let i = 0; i < 250 && done < 9; i++) yield* Effect.sleep("20 millis")
+      expect(done).toBe(9)
+      // the end of input (the server's handler returned: FIN) waits for the unfinished effect
+      yield* Effect.sleep("100 millis")
+      expect(run.unsafePoll()).toBeNull()
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(run).pipe(Effect.timeout("5 seconds"))
+      expect(done).toBe(10)
+    }))
+
+  it.scopedLive(`at most ${maxHandlersInFlight} handler effects unfinished: then reading waits (backpressure)`, () =>
+    Effect.gen(function*() {
+      // a piece per read: the server writes single bytes 2 ms apart
+      const server = yield* Server.serve(Address.tcp(0), (conn) =>
+        Effect.forEach(Array.from({ length: 2 * maxHandlersInFlight }), () => Effect.zipRight(conn.write("x"), Effect.sleep("2 millis")), {
+          discard: true
+        }))
+      const socket = yield* socketOf(Client.layerSocket(server.address))
+      const release = yield* Deferred.make<void>()
+      let received = 0
+      const run = yield* Effect.fork(socket.run((data) => {
+        received += data.byteLength
+        return Deferred.await(release)
+      }))
+      for (let i = 0; i < 250 && received < maxHandlersInFlight; i++) yield* Effect.sleep("20 millis")
+      yield* Effect.sleep("300 millis") // the rest have been sent by now
+      // one read's worth past the bound at most (a read may hold several pieces)
+      expect(received).toBeGreaterThanOrEqual(maxHandlersInFlight)
+      expect(received).toBeLessThan(2 * maxHandlersInFlight)
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(run).pipe(Effect.timeout("5 seconds"))
+      expect(received).toBe(2 * maxHandlersInFlight)
+    }))
+
+  it.scopedLive("the first handler effect to fail fails the run with its error and interrupts the others", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), (conn) =>
+        Effect.zipRight(Effect.forEach(["a", "b"], (text) => Effect.zipRight(conn.write(text), Effect.sleep("50 millis")), {
+          discard: true
+        }), Stream.runDrain(conn.read)))
+      const socket = yield* socketOf(Client.layerSocket(server.address))
+      let interrupted = false
+      const exit = yield* socket.run((data) =>
+        new TextDecoder().decode(data) === "a"
+          ? Effect.onInterrupt(Effect.never, () => Effect.sync(() => void (interrupted = true)))
+          : Effect.fail("b failed" as const)
+      ).pipe(Effect.timeout("5 seconds"), Effect.exit)
+      expect(exit).toStrictEqual(Exit.fail("b failed"))
+      expect(interrupted).toBe(true)
     }))
 
   it.scopedLive("a refused connect fails run with Socket.SocketGenericError \"Open\" (as the platform's); building the layer cannot fail", () =>

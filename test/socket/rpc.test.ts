@@ -8,6 +8,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Mailbox from "effect/Mailbox"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
@@ -107,5 +108,20 @@ describe("@effect/rpc over effect-net", () => {
       )
       expect(reply).toBe("two:2")
       yield* Scope.close(second.scope, Exit.void)
+    }), 30_000)
+
+  it.scopedLive("a stream nobody reads yet holds up no other call, and is whole when read", () =>
+    Effect.gen(function*() {
+      const address = Address.unix(Path.join(yield* tempDir, "rpc.sock"))
+      const server = yield* startServer(address, "one")
+      const rpc = yield* client(address)
+      expect(yield* rpc.Hello({ n: 0 }).pipe(Effect.timeout("5 seconds"))).toBe("one:0")
+      // its reply comes as one chunk of 1000 values, more than the client's mailbox takes before it is read
+      const counted = yield* rpc.Count({ upTo: 1000 }, { asMailbox: true })
+      yield* Effect.sleep("200 millis")
+      expect(yield* rpc.Hello({ n: 1 }).pipe(Effect.timeout("5 seconds"))).toBe("one:1")
+      const values = yield* Stream.runCollect(Mailbox.toStream(counted)).pipe(Effect.timeout("5 seconds"))
+      expect(Chunk.toReadonlyArray(values)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1))
+      yield* Scope.close(server.scope, Exit.void)
     }), 30_000)
 })

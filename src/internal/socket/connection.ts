@@ -4,6 +4,7 @@ import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberSet from "effect/FiberSet"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
@@ -104,9 +105,22 @@ export const platformWrite = (
   Effect.mapError(Socket.isCloseEvent(chunk) ? self.end : self.write(chunk), platformError("Write"))
 
 /**
- * A `Socket.Socket` view of an open connection. Handler effects run one after
- * another as the bytes are pulled, so a slow handler slows the peer down
- * instead of queueing its bytes.
+ * Most handler effects of a `toSocket` run unfinished at once; past it,
+ * reading waits (each holds at most one read's bytes, 64 KiB).
+ *
+ * @internal
+ */
+export const maxHandlersInFlight = 64
+
+/**
+ * A `Socket.Socket` view of an open connection. The handler is called for
+ * each piece of input in order, and each effect it returns runs in a fiber
+ * of its own, as the platform runs them: one that waits (an @effect/rpc
+ * client's full mailbox for a stream nobody reads yet) must not stop the
+ * replies to other calls behind it. Unlike the platform's, reading waits
+ * while `maxHandlersInFlight` effects are unfinished (backpressure), and
+ * the end of input waits for them; the first to fail fails the run and
+ * interrupts the rest.
  *
  * @internal
  */
@@ -115,18 +129,42 @@ export const toSocket = (self: Connection): Socket.Socket => {
     handler: (_: Uint8Array) => Effect.Effect<_, E, R> | void,
     options?: { readonly onOpen?: Effect.Effect<void> | undefined }
   ): Effect.Effect<void, Socket.SocketError | E, R> =>
-    Effect.zipRight(
-      options?.onOpen ?? Effect.void,
-      self.read.pipe(
+    Effect.scoped(Effect.gen(function*() {
+      const fibers = yield* FiberSet.make<unknown, Socket.SocketError | E>()
+      const fork = yield* FiberSet.runtime(fibers)<R>()
+      let inFlight = 0
+      let resumeReading: (() => void) | undefined
+      const finished = Effect.sync(() => {
+        inFlight--
+        if (resumeReading !== undefined && inFlight < maxHandlersInFlight) {
+          const resume = resumeReading
+          resumeReading = undefined
+          resume()
+        }
+      })
+      const room = Effect.async<void>((resume) => {
+        if (inFlight < maxHandlersInFlight) return resume(Effect.void)
+        resumeReading = () => resume(Effect.void)
+      })
+      const reading = self.read.pipe(
         Stream.mapError(platformError("Read")),
         Stream.runForEachChunk((chunk) =>
-          Effect.forEach(chunk, (bytes) => {
-            const result = handler(bytes)
-            return Effect.isEffect(result) ? result : Effect.void
-          }, { discard: true })
+          Effect.suspend(() => {
+            for (const bytes of chunk) {
+              const result = handler(bytes)
+              if (Effect.isEffect(result)) {
+                inFlight++
+                fork(Effect.ensuring(result, finished))
+              }
+            }
+            return inFlight < maxHandlersInFlight ? Effect.void : room
+          })
         )
       )
-    )
+      yield* options?.onOpen ?? Effect.void
+      // `join` settles only when a handler fails: then it wins, and reading stops
+      return yield* Effect.raceFirst(Effect.zipRight(reading, FiberSet.awaitEmpty(fibers)), FiberSet.join(fibers))
+    }))
   const write = (chunk: Uint8Array | string | Socket.CloseEvent) => platformWrite(self, chunk)
   return Socket.Socket.of({
     [Socket.TypeId]: Socket.TypeId,

@@ -194,7 +194,13 @@ const makeNode = (address: Address, connectOptions: ConnectOptions, serveOptions
           Effect.tap((server) =>
             Effect.acquireRelease(
               Effect.sync(() => {
-                const entry = { address: server.address }
+                // the configured host, not the address it resolved to: a TLS client checks the certificate
+                // against the name it dials ("localhost"), and only a port of 0 needs the bound one
+                const entry = {
+                  address: server.address._tag === "TcpAddress" && address._tag === "TcpAddress"
+                    ? AddressM.tcp(server.address.port, address.hostname)
+                    : server.address
+                }
                 running.push(entry)
                 return entry
               }),

@@ -281,7 +281,8 @@ export interface MakeOptions<O, E> {
   readonly decoder: () => FrameDecoder<O, E>
   /**
    * One frame to its wire bytes, or the error saying why it cannot be sent.
-   * Nothing of a refused frame is written.
+   * Nothing of a refused frame is written. `undefined` is neither (a
+   * forgotten `return`): encoding dies with a `TypeError` saying so.
    *
    * @since 0.2.0
    */

@@ -99,9 +99,11 @@ export interface CheckOptions<O> {
   readonly maxFrames?: number | undefined
   /**
    * When a decoded frame is the frame that was encoded; default structural
-   * equality (bytes by content; arrays, Maps and Sets by their members; two
+   * equality (bytes by content, typed arrays, `DataView`s and
+   * `ArrayBuffer`s included; arrays, Maps and Sets by their members; two
    * objects of the same prototype, `Data` values and errors included, by
-   * their own enumerable fields, recursively).
+   * their own enumerable fields, recursively). Objects whose state is not in
+   * enumerable fields (`#private` fields, a `URL`) need an `equals`.
    *
    * @since 0.2.0
    */
@@ -110,7 +112,9 @@ export interface CheckOptions<O> {
 
 /**
  * Where to cut bytes into chunks: positions (each taken modulo the length
- * + 1, then sorted; a repeated position gives an empty chunk), or
+ * + 1, a negative one counting back from the end, -1 before the last
+ * byte, then sorted; a repeated
+ * position gives an empty chunk), or
  * `"bytewise"`, one byte per chunk. Small positions are what a
  * counterexample shrinks to.
  *

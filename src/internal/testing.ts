@@ -17,7 +17,12 @@ export const cutPoints: fc.Arbitrary<Cuts> = fc.oneof(
 /** The bytes cut into chunks; each chunk is a copy with its own buffer, as a socket would deliver it. */
 export const cutAt = (bytes: Uint8Array, cuts: Cuts): Array<Uint8Array> => {
   if (cuts === "bytewise") return Array.from(bytes, (byte) => Uint8Array.of(byte))
-  const points = cuts.map((cut) => cut % (bytes.length + 1)).sort((a, b) => a - b)
+  // any number names a position: a negative one counts back from the end (-1: before the last byte)
+  const m = bytes.length + 1
+  const points = cuts.map((cut) => {
+    const at = Math.trunc(cut) % m
+    return at < 0 ? bytes.length + at : at
+  }).sort((a, b) => a - b)
   const chunks: Array<Uint8Array> = []
   let from = 0
   for (const point of points) {
@@ -48,10 +53,12 @@ export const garbage: fc.Arbitrary<Uint8Array> = fc.oneof(
 export const equivalent = (a: unknown, b: unknown): boolean => {
   if (Object.is(a, b)) return true
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
-  if (a instanceof Uint8Array && b instanceof Uint8Array) {
-    return a.length === b.length && a.every((byte, i) => byte === b[i])
-  }
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return sameBytes(a, b)
   if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false
+  // no enumerable fields: their bytes are what they hold
+  if (ArrayBuffer.isView(a)) return sameBytes(bytesOf(a), bytesOf(b as ArrayBufferView))
+  if (a instanceof ArrayBuffer) return sameBytes(new Uint8Array(a), new Uint8Array(b as ArrayBuffer))
+  if (a instanceof RegExp) return String(a) === String(b)
   if (Equal.isEqual(a) && Equal.equals(a, b)) return true
   if (Array.isArray(a)) return a.length === (b as Array<unknown>).length && a.every((x, i) => equivalent(x, (b as Array<unknown>)[i]))
   if (a instanceof Date) return Object.is(a.getTime(), (b as Date).getTime())
@@ -62,7 +69,10 @@ export const equivalent = (a: unknown, b: unknown): boolean => {
     keys.every((k) => Object.hasOwn(b, k) && equivalent((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
 }
 
-/** What a decode produced: the outputs in order, then the error that ended the stream, if any. */
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((byte, i) => byte === b[i])
+
+const bytesOf = (view: ArrayBufferView): Uint8Array => new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
+
 /** What a stream produced: its elements in order, then the error that ended it, if any. */
 export interface Outcome<A, E> {
   readonly values: Array<A>
@@ -133,7 +143,19 @@ export const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
   return out
 }
 
-const show = (value: unknown): string => fc.stringify(value)
+/** As fast-check prints it, but an error as its tag, fields and message: `new Error("")` says nothing. */
+const show = (value: unknown): string => fc.stringify(readable(value, 0))
+
+const readable = (value: unknown, depth: number): unknown => {
+  if (depth > 8 || typeof value !== "object" || value === null) return value
+  if (Array.isArray(value)) return value.map((item) => readable(item, depth + 1))
+  const error = value instanceof Error
+  if (!error && Object.getPrototypeOf(value) !== Object.prototype) return value
+  const out: Record<string, unknown> = error ? { _tag: (value as { _tag?: unknown })._tag ?? value.name } : {}
+  for (const [key, field] of Object.entries(value)) out[key] = readable(field, depth + 1)
+  if (error && value.message !== "") out.message = value.message
+  return out
+}
 
 const fail = (what: string, got: unknown, expected: unknown): never => {
   throw new Error(`${what}\n  got:      ${show(got)}\n  expected: ${show(expected)}`)

@@ -153,6 +153,19 @@ describe("Framing.make: outputs and errors of the user's types", () => {
     }))
 
   const chunking = Testing.chunkingInvariant(numbers, fc.integer())
+  it.effect("an encode that answers undefined (a forgotten return) dies saying so, in the stream and in encodeFrame", () =>
+    Effect.gen(function*() {
+      const forgetful = Framing.make<string, undefined>({
+        decoder: () => ({ push: () => undefined, end: () => undefined }),
+        encode: (text) => (text === "b" ? undefined : bytes(text))
+      })
+      const defect = yield* Stream.make("a", "b", "c").pipe(forgetful.encode, Stream.runCollect, Effect.catchAllDefect(Effect.succeed))
+      expect(defect).toBeInstanceOf(TypeError)
+      expect(String(defect)).toContain("Framing.make: encode returned undefined")
+      expect(() => forgetful.encodeFrame("b")).toThrow(/encode returned undefined/)
+      expect(forgetful.encodeFrame("a")).toStrictEqual(Either.right(bytes("a")))
+    }))
+
   it.prop("Testing.chunkingInvariant over numbers", chunking.arbitraries, chunking.predicate)
 })
 

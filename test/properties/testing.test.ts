@@ -96,3 +96,50 @@ describe("Testing's checks do not pass vacuously", () => {
     }
   })
 })
+
+describe("Testing's checks catch what they claim to", () => {
+  it("chunkingInvariant compares frames that are ArrayBuffers by their bytes: one that loses them fails", () => {
+    const zeros = Framing.make<ArrayBuffer, never>({
+      decoder: () => {
+        const inner = oneByteLength(() => new ZeroLength()).decoder()
+        return {
+          push(chunk, out) {
+            const frames: Array<Uint8Array> = []
+            inner.push(chunk, frames)
+            for (const frame of frames) out.push(new ArrayBuffer(frame.length)) // the length kept, the bytes lost
+            return undefined
+          },
+          end: () => undefined
+        }
+      },
+      encode: (frame) => lengthThenBody(new Uint8Array(frame))
+    })
+    const buffers = frames.filter((f) => f.some((byte) => byte !== 0)).map((f) => f.slice().buffer)
+    expect(run(Testing.chunkingInvariant(zeros, buffers)).failed).toBe(true)
+  })
+
+  it("a failure shows an error's tag and fields, even when its message is empty", () => {
+    class BadLength extends Data.TaggedError("BadLength")<{ readonly at: number }> {}
+    // the error's offset is counted from the start of the chunk, not the stream: it depends on the chunking
+    const chunkRelative = Framing.make<Uint8Array, BadLength>({
+      decoder: () => ({
+        push: (chunk) => (chunk.indexOf(0) >= 0 ? new BadLength({ at: chunk.indexOf(0) }) : undefined),
+        end: () => undefined
+      }),
+      encode: (frame) => frame
+    })
+    const details = run(Testing.garbageIsTyped(chunkRelative))
+    expect(details.failed).toBe(true)
+    const message = String(details.errorInstance)
+    expect(message).toContain("decoded differently")
+    expect(message).toMatch(/got: .*"_tag":"BadLength","at":\d+.*\n.*expected: .*"_tag":"BadLength","at":\d+/)
+  })
+
+  it("cutAt takes a negative position from the end; the chunks always join back to the bytes", () => {
+    const bytes = Uint8Array.of(1, 2, 3)
+    expect(Testing.cutAt(bytes, [-1, 1]).map((c) => Array.from(c))).toStrictEqual([[1], [2], [3]])
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 20 }), fc.array(fc.integer({ min: -50, max: 50 })), (b, cuts) => {
+      expect(Array.from(Buffer.concat(Testing.cutAt(b, cuts)))).toStrictEqual(Array.from(b))
+    }), { numRuns: 200, seed: 1 })
+  })
+})

@@ -10,8 +10,17 @@ import { BatchEncoder, encodeFrame, type FrameLayout } from "./layout.js"
  *
  * @internal
  */
-export const make = <O, E>(options: MakeOptions<O, E>): Framer<O, E> =>
-  framer(options.decoder, options.encode, () => encoder(options.encode))
+export const make = <O, E>(options: MakeOptions<O, E>): Framer<O, E> => {
+  // `undefined` means "no error" to the stream adapter: an encoder answering it would drop the frame silently
+  const encode = (frame: O): Uint8Array | E => {
+    const result = options.encode(frame)
+    if (result === undefined) {
+      throw new TypeError("Framing.make: encode returned undefined; return the frame's bytes, or an error value to refuse it")
+    }
+    return result
+  }
+  return framer(options.decoder, encode, () => encoder(encode))
+}
 
 /**
  * A built-in framer: its encoder writes the frames of a pull into one buffer.

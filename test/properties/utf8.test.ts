@@ -116,3 +116,25 @@ describe("Utf8 properties", () => {
     { fastCheck: { numRuns: 500 } }
   )
 })
+
+describe("Utf8.encode: text cut anywhere in its UTF-16 units", () => {
+  const encodePieces = (pieces: ReadonlyArray<string>) =>
+    Effect.runSync(Stream.fromIterable(pieces).pipe(Utf8.encode, Stream.runCollect))
+
+  it("a surrogate pair split between two strings is one character; a high half left at the end is U+FFFD", () => {
+    const parts = Array.from(encodePieces(["a\ud83d", "\ude00b"]), (bytes) => Array.from(bytes))
+    expect(parts).toStrictEqual([[0x61], [0xf0, 0x9f, 0x98, 0x80, 0x62]])
+    expect(Array.from(encodePieces(["x\ud83d"]), (bytes) => Array.from(bytes))).toStrictEqual([[0x78], [0xef, 0xbf, 0xbd]])
+  })
+
+  it.prop(
+    "the bytes are TextEncoder's for the whole text, however it was cut (lone surrogates included)",
+    [fc.string({ unit: fc.oneof(fc.constantFrom("\ud83d", "\ude00", "\udbff", "\udc00"), fc.string({ unit: "grapheme", maxLength: 2 })), maxLength: 40 }), cuts],
+    ([whole, points]) => {
+      const at = [...new Set(points.map((p) => p % (whole.length + 1)))].sort((a, b) => a - b)
+      const pieces = [0, ...at].map((from, i) => whole.slice(from, [...at, whole.length][i]))
+      const joined = Buffer.concat(Array.from(encodePieces(pieces)))
+      expect(Array.from(joined)).toStrictEqual(Array.from(new TextEncoder().encode(whole)))
+    }
+  )
+})

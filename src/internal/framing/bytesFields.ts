@@ -175,8 +175,11 @@ const readText = (r: Reader, offset: number, n: number): string | FAIL => {
   const view = r.bytes.subarray(offset, offset + n)
   try {
     return fatal.decode(view)
-  } catch {
-    return r.fail("InvalidUtf8", offset + firstInvalid(view, true), "not a well-formed UTF-8 sequence")
+  } catch (cause) {
+    const at = firstInvalid(view, true)
+    // well-formed after all: the text did not fit in a string (over 2^29 characters), not the peer's fault
+    if (at < 0) throw cause
+    return r.fail("InvalidUtf8", offset + at, "not a well-formed UTF-8 sequence")
   }
 }
 

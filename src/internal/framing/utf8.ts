@@ -88,11 +88,13 @@ export class Utf8StreamDecoder implements Decoder<Uint8Array, string, InvalidUtf
     let text: string
     try {
       text = this.decoder.decode(chunk, { stream: true })
-    } catch {
+    } catch (cause) {
       // the text before the bad sequence comes out first, as it would had the
       // bad sequence arrived in a later chunk: the output does not depend on the cuts
       const joined = concat(this.pending, chunk)
       const at = firstInvalid(joined, false)
+      // well-formed after all: the text did not fit in a string (over 2^29 characters), not the peer's fault
+      if (at < 0) throw cause
       if (at > 0) out.push(this.decoder.decode(joined.subarray(0, at)))
       return new InvalidUtf8Error({ offset: this.consumed - this.pending.length + at })
     }
@@ -129,12 +131,14 @@ export class Utf8FrameDecoder implements Decoder<Uint8Array, string, InvalidUtf8
     try {
       out.push(this.decoder.decode(frame))
       return undefined
-    } catch {
-      // no error short of the end: the frame ends inside a character
+    } catch (cause) {
       const invalid = firstInvalid(frame, false)
-      return invalid < 0
-        ? new InvalidUtf8Error({ offset: firstInvalid(frame, true), incomplete: true })
-        : new InvalidUtf8Error({ offset: invalid })
+      if (invalid >= 0) return new InvalidUtf8Error({ offset: invalid })
+      // no error short of the end: the frame ends inside a character
+      const incomplete = firstInvalid(frame, true)
+      // well-formed after all: the text did not fit in a string (over 2^29 characters), not the peer's fault
+      if (incomplete < 0) throw cause
+      return new InvalidUtf8Error({ offset: incomplete, incomplete: true })
     }
   }
 
@@ -160,6 +164,45 @@ export class Utf8LenientDecoder implements Decoder<Uint8Array, string, never> {
   end(out: Array<string>): undefined {
     const text = this.decoder.decode()
     if (text.length > 0) out.push(text)
+    return undefined
+  }
+}
+
+const textEncoder = new TextEncoder()
+/** U+FFFD, what `TextEncoder` writes for a lone surrogate. */
+const REPLACEMENT = Uint8Array.of(0xef, 0xbf, 0xbd)
+
+/**
+ * One UTF-8 element per string, as `TextEncoder` writes each, except that a
+ * high surrogate ending a string waits for the next (a string that is only
+ * that has no element of its own): a pair split between
+ * two strings (text cut by UTF-16 length) is one character, as
+ * `TextEncoderStream` makes it. A high surrogate left at the end is U+FFFD.
+ *
+ * @internal
+ */
+export class Utf8Encoder implements Decoder<string, Uint8Array, never> {
+  private held = ""
+
+  push(text: string, out: Array<Uint8Array>): undefined {
+    if (this.held !== "") {
+      text = this.held + text
+      this.held = ""
+    }
+    const last = text.charCodeAt(text.length - 1)
+    if (last >= 0xd800 && last <= 0xdbff) {
+      this.held = text.slice(-1)
+      // a string that was only the held half has nothing to send yet
+      if (text.length === 1) return undefined
+      text = text.slice(0, -1)
+    }
+    out.push(textEncoder.encode(text))
+    return undefined
+  }
+
+  end(out: Array<Uint8Array>): undefined {
+    if (this.held !== "") out.push(REPLACEMENT)
+    this.held = ""
     return undefined
   }
 }

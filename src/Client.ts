@@ -152,8 +152,9 @@ export const connect = (
  *
  * `socket.writer` writes to the current run's connection; while no run has a
  * connection open, writes wait for one. A waiting write fails once the layer's
- * scope is closed, as does a `run` started after that. Handler effects run one
- * after another as the bytes are pulled, as in `Connection.toSocket`.
+ * scope is closed, as does a `run` started after that. Handler effects run
+ * as in `Connection.toSocket`: each in a fiber of its own, at most 64
+ * unfinished before reading waits.
  *
  * @since 0.1.0
  * @category layers

@@ -140,8 +140,11 @@ export const isConnection = (u: unknown): u is Connection => hasProperty(u, Type
  * reading waits while 64 such effects are unfinished, so a slow handler
  * still slows the peer down; the first to fail fails `run` and interrupts
  * the rest. It completes on the peer's FIN once its effects are done. The
- * writer sends `Uint8Array`s and strings; a `CloseEvent` (or releasing the
- * writer's scope) half-closes. Errors become `Socket.SocketGenericError`
+ * writer sends `Uint8Array`s and strings. A `CloseEvent` closes the
+ * connection, as the platform's does, but gracefully and in the background:
+ * what was accepted is flushed first (bounded by `flushTimeout`), then the
+ * peer gets `closeTimeout` to close, and reads end at once, so `run`
+ * completes. Releasing the writer's scope half-closes. Errors become `Socket.SocketGenericError`
  * with reason `"Read"` / `"Write"` and the effect-net error as `cause`.
  *
  * @since 0.1.0

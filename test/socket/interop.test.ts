@@ -170,17 +170,19 @@ describe("interop", () => {
       ))
       const socket = Context.get(yield* Layer.build(Client.layerSocket(socketServer.address)), Socket.Socket)
       const received: Array<Uint8Array> = []
-      const write = yield* socket.writer
-      // A write before run waits for the connection run opens (as with the platform's NodeSocket.makeNet).
-      const early = yield* Effect.fork(write("hello "))
-      yield* Effect.sleep("50 millis")
-      expect(early.unsafePoll()).toBeNull()
-      const running = yield* Effect.fork(socket.run((data) => {
-        received.push(data)
-      }))
-      yield* Fiber.join(early).pipe(Effect.timeout("5 seconds"))
-      yield* write(encode("platform"))
-      yield* write(new Socket.CloseEvent())
+      const running = yield* Effect.scoped(Effect.gen(function*() {
+        const write = yield* socket.writer
+        // A write before run waits for the connection run opens (as with the platform's NodeSocket.makeNet).
+        const early = yield* Effect.fork(write("hello "))
+        yield* Effect.sleep("50 millis")
+        expect(early.unsafePoll()).toBeNull()
+        const running = yield* Effect.fork(socket.run((data) => {
+          received.push(data)
+        }))
+        yield* Fiber.join(early).pipe(Effect.timeout("5 seconds"))
+        yield* write(encode("platform"))
+        return running
+      })) // releasing the writer half-closes: the server echoes what it read, then ends
       yield* Fiber.join(running).pipe(Effect.timeout("5 seconds"))
       expect(Buffer.concat(received).toString()).toBe("hello platform")
     }))
@@ -377,6 +379,32 @@ describe("Client.layerSocket: a fresh connection per run, as the platform's Node
       yield* Deferred.succeed(release, undefined)
       yield* Fiber.join(run).pipe(Effect.timeout("5 seconds"))
       expect(received).toBe(2 * maxHandlersInFlight)
+    }))
+
+  it.scopedLive("a CloseEvent closes the connection: what was written first arrives, run ends, a peer that keeps sending is cut off", () =>
+    Effect.gen(function*() {
+      let runEnded = false
+      const server = yield* Server.serve(Address.tcp(0), (conn) =>
+        Effect.gen(function*() {
+          const socket = Connection.toSocket(conn)
+          const write = yield* socket.writer
+          yield* socket.run(() => Effect.zipRight(write("bye"), write(new Socket.CloseEvent())))
+          runEnded = true
+        }))
+      const peer = yield* rawConnect(server.address)
+      peer.socket.write("hi")
+      // the peer never stops sending on its own: only our close ends the connection
+      const start = performance.now()
+      let closed = false
+      peer.socket.once("close", () => void (closed = true))
+      for (let i = 0; i < 100 && !closed; i++) {
+        if (!peer.socket.destroyed) peer.socket.write("x")
+        yield* Effect.sleep("30 millis")
+      }
+      expect(closed).toBe(true)
+      expect(performance.now() - start).toBeLessThan(2500) // closeTimeout (500 ms) after the FIN, with room for a loaded machine
+      expect(peer.received().toString()).toBe("bye")
+      expect(runEnded).toBe(true)
     }))
 
   it.scopedLive("the first handler effect to fail fails the run with its error and interrupts the others", () =>

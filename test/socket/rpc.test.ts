@@ -4,6 +4,7 @@ import * as RpcClient from "@effect/rpc/RpcClient"
 import * as RpcGroup from "@effect/rpc/RpcGroup"
 import * as RpcSerialization from "@effect/rpc/RpcSerialization"
 import * as RpcServer from "@effect/rpc/RpcServer"
+import * as SocketServer from "@effect/platform/SocketServer"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -18,7 +19,8 @@ import * as Path from "node:path"
 import * as Address from "../../src/Address.js"
 import * as Client from "../../src/Client.js"
 import * as Server from "../../src/Server.js"
-import { tempDir } from "../peers/support.js"
+import * as NetRpc from "../../src/rpc.js"
+import { rawConnect, tempDir } from "../peers/support.js"
 import { makeCerts } from "../util/certs.js"
 
 /** A loopback port nothing listens on now (the client layer needs the address before the server binds). */
@@ -108,6 +110,29 @@ describe("@effect/rpc over effect-net", () => {
       )
       expect(reply).toBe("two:2")
       yield* Scope.close(second.scope, Exit.void)
+    }), 30_000)
+
+  it.scopedLive("a bad frame: the server's CloseEvent closes the connection, even when the peer keeps sending", () =>
+    Effect.gen(function*() {
+      const context = yield* Layer.build(
+        RpcServer.layer(Api).pipe(
+          Layer.provide(Api.toLayer({ Hello: ({ n }) => Effect.succeed(`hi:${n}`), Count: ({ upTo }) => Stream.range(1, upTo) })),
+          Layer.provide(RpcServer.layerProtocolSocketServer),
+          Layer.provideMerge(Server.layerSocketServer(Address.tcp(0))),
+          Layer.provide(NetRpc.layerSerialization({ format: "json" }))
+        )
+      )
+      const address = (yield* Effect.provide(SocketServer.SocketServer, context)).address as SocketServer.TcpAddress
+      const peer = yield* rawConnect(Address.tcp(address.port, address.hostname))
+      // a length-prefixed frame that is not JSON
+      peer.socket.write(Buffer.concat([Buffer.of(0, 0, 0, 5), Buffer.from("{nope")]))
+      let closed = false
+      peer.socket.once("close", () => void (closed = true))
+      for (let i = 0; i < 100 && !closed; i++) {
+        if (!peer.socket.destroyed) peer.socket.write("x")
+        yield* Effect.sleep("30 millis")
+      }
+      expect(closed).toBe(true)
     }), 30_000)
 
   it.scopedLive("a stream nobody reads yet holds up no other call, and is whole when read", () =>

@@ -43,18 +43,29 @@ const writeSink = (endpoint: Endpoint): Sink.Sink<void, Uint8Array, never, Write
   return Sink.fromChannel(loop)
 }
 
+/** A connection's graceful close, for `toSocket`'s `CloseEvent`: not part of `Connection`, whose scope closes it. */
+const closeGracefully: unique symbol = Symbol("effect-net/closeGracefully")
+
+interface Closable {
+  readonly [closeGracefully]: Effect.Effect<void>
+}
+
 /** @internal */
-export const fromEndpoint = (endpoint: Endpoint): Connection => ({
-  [TypeId]: TypeId,
-  localAddress: endpoint.localAddress,
-  remoteAddress: endpoint.remoteAddress,
-  tls: Option.fromNullable(endpoint.tls),
-  read: readStream(endpoint),
-  write: (data) => endpoint.write([typeof data === "string" ? encoder.encode(data) : data]),
-  sink: writeSink(endpoint),
-  flush: endpoint.flush,
-  end: endpoint.end
-})
+export const fromEndpoint = (endpoint: Endpoint): Connection => {
+  const connection: Connection & Closable = {
+    [TypeId]: TypeId,
+    [closeGracefully]: endpoint.close(true),
+    localAddress: endpoint.localAddress,
+    remoteAddress: endpoint.remoteAddress,
+    tls: Option.fromNullable(endpoint.tls),
+    read: readStream(endpoint),
+    write: (data) => endpoint.write([typeof data === "string" ? encoder.encode(data) : data]),
+    sink: writeSink(endpoint),
+    flush: endpoint.flush,
+    end: endpoint.end
+  }
+  return connection
+}
 
 /**
  * Ties the endpoint to the current scope: a successful exit closes it
@@ -93,8 +104,20 @@ const platformError = (reason: "Read" | "Write") => (cause: ReadFailure | WriteF
   new Socket.SocketGenericError({ reason, cause })
 
 /**
+ * A `CloseEvent`: the platform destroys the socket; here the connection
+ * closes gracefully (what it accepted is flushed first, bounded by
+ * `flushTimeout`, then `closeTimeout` for the peer), in the background so
+ * the writer does not wait for it, and its reads end. A connection not made
+ * here (no graceful close to start) half-closes instead.
+ */
+const closeInBackground = (self: Connection): Effect.Effect<void> =>
+  closeGracefully in self
+    ? Effect.asVoid(Effect.forkDaemon((self as Connection & Closable)[closeGracefully]))
+    : endInBackground(self)
+
+/**
  * The platform writer's mapping: bytes and strings are written, a
- * `CloseEvent` half-closes; errors become `SocketGenericError` "Write".
+ * `CloseEvent` closes the connection; errors become `SocketGenericError` "Write".
  *
  * @internal
  */
@@ -102,7 +125,7 @@ export const platformWrite = (
   self: Connection,
   chunk: Uint8Array | string | Socket.CloseEvent
 ): Effect.Effect<void, Socket.SocketError> =>
-  Effect.mapError(Socket.isCloseEvent(chunk) ? self.end : self.write(chunk), platformError("Write"))
+  Socket.isCloseEvent(chunk) ? closeInBackground(self) : Effect.mapError(self.write(chunk), platformError("Write"))
 
 /**
  * Most handler effects of a `toSocket` run unfinished at once; past it,

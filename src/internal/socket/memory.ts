@@ -100,6 +100,8 @@ const makeEndpoint = (
   const ready = (): Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>> | undefined => {
     const out = poll()
     if (out !== undefined) return Effect.succeed(out)
+    // our own graceful close drops the input: for whoever still reads, it has ended
+    if (input.discarding && !closed) return Effect.fail(Option.none())
     if (input.ended && !closed) {
       // Like node's allowHalfOpen: false, which ends the socket when its readable side ends.
       if (options.allowHalfOpen === false) endWrite()
@@ -160,6 +162,7 @@ const makeEndpoint = (
     input.discarding = true
     input.backlog.clear()
     wake(input.writers)
+    reads.wakeParked()
     if (input.ended) {
       destroy()
       return resume(Effect.void)

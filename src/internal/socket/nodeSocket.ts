@@ -162,7 +162,8 @@ export const makeEndpoint = (
   const ready = (): Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ReadFailure>> | undefined => {
     const out = poll()
     if (out !== undefined) return Effect.succeed(out)
-    if (readEnded) return Effect.fail(Option.none())
+    // our own graceful close drops the input: for whoever still reads, it has ended
+    if (readEnded || discarding) return Effect.fail(Option.none())
     if (readFailure !== undefined) return Effect.fail(Option.some(readFailure))
     if (closed) return Effect.fail(Option.some(new SocketClosedError({ operation: "read" })))
     return undefined
@@ -199,6 +200,7 @@ export const makeEndpoint = (
     chunks = []
     buffered = 0
     socket.resume()
+    reads.wakeParked()
   }
 
   const destroy = () => sending.destroy("the connection was destroyed")

@@ -62,7 +62,7 @@ export const make = (
               )
               current = conn
               yield* latch.open
-              // toSocket runs the handler's effects one after another as the bytes are pulled: backpressure.
+              // toSocket runs the handler's effects in fibers of their own, bounded: backpressure.
               return yield* toSocket(conn).run(handler, opts)
             })
           )

@@ -1,11 +1,14 @@
+import * as SocketServer from "@effect/platform/SocketServer"
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
@@ -189,6 +192,35 @@ describe("Server", () => {
       const lines = logs.filter((log) => log.level !== "DEBUG")
       expect(lines.map((log) => log.level)).toEqual(["INFO"])
       expect(lines[0]!.message).toMatch(/^connection closed: FrameTimeoutError: /)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.scopedLive("through layerSocketServer, an idle peer is logged at Info with our error, not the platform's wrapper", () => {
+    const { layer, logs } = captureLogs()
+    return Effect.gen(function*() {
+      const socketServer = Context.get(
+        yield* Layer.build(Server.layerSocketServer(Address.tcp(0), { idleTimeout: "200 millis" })),
+        SocketServer.SocketServer
+      )
+      // a handler as @effect/rpc's server writes it: the socket's error made a defect
+      yield* Effect.forkScoped(socketServer.run((socket) => Effect.orDie(socket.run(() => {}))))
+      const peer = yield* rawConnect(socketServer.address)
+      yield* peer.ended.pipe(Effect.timeout("3 seconds"))
+      for (let i = 0; i < 50 && logs.length === 0; i++) yield* Effect.sleep("20 millis")
+      const lines = logs.filter((log) => log.level !== "DEBUG")
+      expect(lines.map((log) => log.level)).toEqual(["INFO"])
+      expect(lines[0]!.message).toMatch(/^connection closed: IdleTimeoutError: /)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.scopedLive("a failure that cannot be made a string is still logged in one line", () => {
+    const { layer, logs } = captureLogs()
+    return Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), () => Effect.fail(Object.create(null) as object))
+      const peer = yield* rawConnect(server.address)
+      yield* peer.ended
+      for (let i = 0; i < 50 && logs.length === 0; i++) yield* Effect.sleep("20 millis")
+      expect(logs.map((log) => [log.level, log.message])).toEqual([["ERROR", "connection handler failed: [object Object]"]])
     }).pipe(Effect.provide(layer))
   })
 

@@ -24,25 +24,48 @@ import { defaultShutdownGracePeriod } from "./timeouts.js"
  * goes to Debug.
  */
 const summary = (cause: Cause.Cause<unknown>): string => {
-  const error = Cause.squash(cause)
+  const error = unwrapped(Cause.squash(cause))
   const name = hasProperty(error, "_tag") && typeof error._tag === "string"
     ? error._tag
     : error instanceof Error
     ? error.name
     : undefined
-  const message = error instanceof Error ? error.message : String(error)
+  const message = error instanceof Error ? error.message : text(error)
   const line = name === undefined || message === "" ? (name ?? message) : `${name}: ${message}`
   return line.replace(/\s*\n\s*/g, " ")
 }
 
+/** `String(error)`, for a value that may have no way to become a string (`Object.create(null)`). */
+const text = (error: unknown): string => {
+  try {
+    return String(error)
+  } catch {
+    return Object.prototype.toString.call(error)
+  }
+}
+
+/**
+ * The platform's view of a connection (`toSocket`, so `layerSocketServer`'s
+ * handlers) wraps our errors in a `SocketGenericError`, whose `cause` is the
+ * one that says what happened.
+ */
+const unwrapped = (error: unknown): unknown =>
+  hasProperty(error, "_tag") && error._tag === "SocketError" && hasProperty(error, "cause") &&
+    hasProperty(error.cause, "_tag")
+    ? error.cause
+    : error
+
 // A peer that went quiet (idleTimeout) or dripped a frame too slowly (Framing.withFrameTimeout) is
 // routine for a server, not a handler bug: Info, not Error. By tag, so socket code needs no framing.
-const isPeerTimeout = (error: unknown) =>
-  error instanceof IdleTimeoutError || hasProperty(error, "_tag") && error._tag === "FrameTimeoutError"
+const isPeerTimeout = (error: unknown) => {
+  const reason = unwrapped(error)
+  return reason instanceof IdleTimeoutError || hasProperty(reason, "_tag") && reason._tag === "FrameTimeoutError"
+}
 
+// A platform handler may turn the socket's error into a defect (@effect/rpc's server does): that one counts too.
 const isPeerTimeoutOnly = (cause: Cause.Cause<unknown>) => {
-  const failures = Chunk.toReadonlyArray(Cause.failures(cause))
-  return Cause.isFailure(cause) && !Cause.isDie(cause) && failures.length > 0 && failures.every(isPeerTimeout)
+  const reasons = [...Chunk.toReadonlyArray(Cause.failures(cause)), ...Chunk.toReadonlyArray(Cause.defects(cause))]
+  return reasons.length > 0 && reasons.every(isPeerTimeout)
 }
 
 /**

@@ -407,6 +407,32 @@ describe("Client.layerSocket: a fresh connection per run, as the platform's Node
       expect(runEnded).toBe(true)
     }))
 
+  it.scopedLive("a handler effect that fails after the end of input still fails the run", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), (conn) => Effect.zipRight(conn.write("x"), Effect.sleep("30 millis")))
+      const socket = yield* socketOf(Client.layerSocket(server.address))
+      // the FIN comes at ~30 ms; the effect fails at ~60 ms, the last one unfinished
+      const exit = yield* socket.run(() => Effect.zipRight(Effect.sleep("60 millis"), Effect.fail("boom" as const))).pipe(
+        Effect.timeout("5 seconds"),
+        Effect.exit
+      )
+      expect(exit).toStrictEqual(Exit.fail("boom"))
+    }))
+
+  it.scopedLive("handler effects get the caller's Scope: their finalizers run when the caller's scope closes", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.serve(Address.tcp(0), (conn) => conn.write("x"))
+      const socket = yield* socketOf(Client.layerSocket(server.address))
+      const order: Array<string> = []
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* socket.run(() => Effect.addFinalizer(() => Effect.sync(() => void order.push("finalizer")))).pipe(
+          Effect.timeout("5 seconds")
+        )
+        order.push("run returned")
+      }))
+      expect(order).toStrictEqual(["run returned", "finalizer"])
+    }))
+
   it.scopedLive("the first handler effect to fail fails the run with its error and interrupts the others", () =>
     Effect.gen(function*() {
       const server = yield* Server.serve(Address.tcp(0), (conn) =>

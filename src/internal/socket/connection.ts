@@ -2,11 +2,12 @@ import * as Socket from "@effect/platform/Socket"
 import type * as Cause from "effect/Cause"
 import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberSet from "effect/FiberSet"
 import * as Option from "effect/Option"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import type { Connection, ReadFailure, WriteFailure } from "../../Connection.js"
@@ -152,8 +153,9 @@ export const toSocket = (self: Connection): Socket.Socket => {
     handler: (_: Uint8Array) => Effect.Effect<_, E, R> | void,
     options?: { readonly onOpen?: Effect.Effect<void> | undefined }
   ): Effect.Effect<void, Socket.SocketError | E, R> =>
-    Effect.scoped(Effect.gen(function*() {
-      const fibers = yield* FiberSet.make<unknown, Socket.SocketError | E>()
+    // `scopedWith`, not `scoped`: the handler's effects keep the caller's `Scope`, not this run's
+    Effect.scopedWith((scope) => Effect.gen(function*() {
+      const fibers = yield* Scope.extend(FiberSet.make<unknown, Socket.SocketError | E>(), scope)
       const fork = yield* FiberSet.runtime(fibers)<R>()
       let inFlight = 0
       let resumeReading: (() => void) | undefined
@@ -185,8 +187,13 @@ export const toSocket = (self: Connection): Socket.Socket => {
         )
       )
       yield* options?.onOpen ?? Effect.void
-      // `join` settles only when a handler fails: then it wins, and reading stops
-      return yield* Effect.raceFirst(Effect.zipRight(reading, FiberSet.awaitEmpty(fibers)), FiberSet.join(fibers))
+      // `join` settles only when a handler fails: then it wins, and reading stops. A failure of the last
+      // effect may leave the set empty before `join` hears of it: the set's outcome is looked at after.
+      const drained = Effect.zipRight(
+        Effect.zipRight(reading, FiberSet.awaitEmpty(fibers)),
+        Effect.flatMap(Deferred.isDone(fibers.deferred), (failed) => failed ? FiberSet.join(fibers) : Effect.void)
+      )
+      return yield* Effect.raceFirst(drained, FiberSet.join(fibers))
     }))
   const write = (chunk: Uint8Array | string | Socket.CloseEvent) => platformWrite(self, chunk)
   return Socket.Socket.of({

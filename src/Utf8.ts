@@ -7,7 +7,7 @@
 import * as Data from "effect/Data"
 import * as Stream from "effect/Stream"
 import { pipeThrough } from "./internal/framing/decoder.js"
-import { Utf8Encoder, Utf8FrameDecoder, Utf8LenientDecoder, Utf8StreamDecoder } from "./internal/framing/utf8.js"
+import { Utf8FrameDecoder, Utf8LenientDecoder, Utf8StreamDecoder } from "./internal/framing/utf8.js"
 
 /**
  * Bytes that are not UTF-8 by the WHATWG `fatal` rules, or a stream (or
@@ -75,18 +75,17 @@ export const decodeFrames: <E, R>(
 export const decodeLenient: <E, R>(self: Stream.Stream<Uint8Array, E, R>) => Stream.Stream<string, E, R> =
   pipeThrough<Uint8Array, string, never>(() => new Utf8LenientDecoder())
 
+const encoder = new TextEncoder()
+
 /**
- * Encode each string as UTF-8, one element per string. A surrogate pair
- * split between two strings (text cut by its UTF-16 length) is one
- * character, as `TextEncoderStream` makes it: its high half goes out with
- * the next string (a string that is only that half has no element). A lone
- * surrogate becomes U+FFFD, as `TextEncoder` does.
+ * Encode each string as UTF-8, on its own: one element per string, as
+ * `TextEncoder` writes it, so each stays one message when a framer follows.
+ * A lone surrogate becomes U+FFFD, a surrogate pair split between two
+ * strings two of them: cut text on code point boundaries
+ * (`Array.from(text)`), not by UTF-16 length.
  *
  * @since 0.1.0
  * @category encoding
  */
-export const encode: <E, R>(self: Stream.Stream<string, E, R>) => Stream.Stream<Uint8Array, E, R> = pipeThrough<
-  string,
-  Uint8Array,
-  never
->(() => new Utf8Encoder())
+export const encode = <E, R>(self: Stream.Stream<string, E, R>): Stream.Stream<Uint8Array, E, R> =>
+  Stream.map(self, (text) => encoder.encode(text))

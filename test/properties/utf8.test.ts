@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, FastCheck as fc, Stream } from "effect"
+import * as Framing from "../../src/Framing.js"
 import * as Utf8 from "../../src/Utf8.js"
 import * as Testing from "../../src/testing.js"
 import { cutAt } from "../util/bytes.js"
@@ -117,24 +118,28 @@ describe("Utf8 properties", () => {
   )
 })
 
-describe("Utf8.encode: text cut anywhere in its UTF-16 units", () => {
+describe("Utf8.encode: each string on its own", () => {
   const encodePieces = (pieces: ReadonlyArray<string>) =>
     Effect.runSync(Stream.fromIterable(pieces).pipe(Utf8.encode, Stream.runCollect))
 
-  it("a surrogate pair split between two strings is one character; a high half left at the end is U+FFFD", () => {
-    const parts = Array.from(encodePieces(["a\ud83d", "\ude00b"]), (bytes) => Array.from(bytes))
-    expect(parts).toStrictEqual([[0x61], [0xf0, 0x9f, 0x98, 0x80, 0x62]])
-    expect(Array.from(encodePieces(["x\ud83d"]), (bytes) => Array.from(bytes))).toStrictEqual([[0x78], [0xef, 0xbf, 0xbd]])
+  it("a string's bytes never move into the next one's element: each stays one message behind a framer", () => {
+    // a pair split between two strings is two U+FFFD, each in its own string's element
+    expect(Array.from(encodePieces(["a\ud83d", "\ude00b"]), (bytes) => Buffer.from(bytes).toString("hex"))).toStrictEqual([
+      "61efbfbd",
+      "efbfbd62"
+    ])
+    const lines = Effect.runSync(
+      Stream.make("abc\ud83d", "next").pipe(Utf8.encode, Framing.lines().encode, Stream.runCollect)
+    )
+    expect(Buffer.concat(Array.from(lines)).toString()).toBe("abc\ufffd\nnext\n")
   })
 
   it.prop(
-    "the bytes are TextEncoder's for the whole text, however it was cut (lone surrogates included)",
-    [fc.string({ unit: fc.oneof(fc.constantFrom("\ud83d", "\ude00", "\udbff", "\udc00"), fc.string({ unit: "grapheme", maxLength: 2 })), maxLength: 40 }), cuts],
-    ([whole, points]) => {
-      const at = [...new Set(points.map((p) => p % (whole.length + 1)))].sort((a, b) => a - b)
-      const pieces = [0, ...at].map((from, i) => whole.slice(from, [...at, whole.length][i]))
-      const joined = Buffer.concat(Array.from(encodePieces(pieces)))
-      expect(Array.from(joined)).toStrictEqual(Array.from(new TextEncoder().encode(whole)))
+    "one element per string, each TextEncoder's bytes for it (lone surrogates and empty strings included)",
+    [fc.array(fc.string({ unit: fc.oneof(fc.constantFrom("\ud83d", "\ude00"), fc.string({ unit: "grapheme", maxLength: 2 })), maxLength: 8 }), { maxLength: 6 })],
+    ([pieces]) => {
+      const got = Array.from(encodePieces(pieces), (bytes) => Array.from(bytes))
+      expect(got).toStrictEqual(pieces.map((piece) => Array.from(new TextEncoder().encode(piece))))
     }
   )
 })

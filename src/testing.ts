@@ -113,7 +113,8 @@ export interface CheckOptions<O> {
 /**
  * Where to cut bytes into chunks: positions (each taken modulo the length
  * + 1, a negative one counting back from the end, -1 before the last
- * byte, then sorted; a repeated
+ * byte, then sorted; a position that is not a finite number throws a
+ * `RangeError`; a repeated
  * position gives an empty chunk), or
  * `"bytewise"`, one byte per chunk. Small positions are what a
  * counterexample shrinks to.

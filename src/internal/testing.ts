@@ -20,6 +20,7 @@ export const cutAt = (bytes: Uint8Array, cuts: Cuts): Array<Uint8Array> => {
   // any number names a position: a negative one counts back from the end (-1: before the last byte)
   const m = bytes.length + 1
   const points = cuts.map((cut) => {
+    if (!Number.isFinite(cut)) throw new RangeError(`a cut position must be a finite number, got ${cut}`)
     const at = Math.trunc(cut) % m
     return at < 0 ? bytes.length + at : at
   }).sort((a, b) => a - b)
@@ -57,7 +58,7 @@ export const equivalent = (a: unknown, b: unknown): boolean => {
   if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false
   // no enumerable fields: their bytes are what they hold
   if (ArrayBuffer.isView(a)) return sameBytes(bytesOf(a), bytesOf(b as ArrayBufferView))
-  if (a instanceof ArrayBuffer) return sameBytes(new Uint8Array(a), new Uint8Array(b as ArrayBuffer))
+  if (a instanceof ArrayBuffer || a instanceof SharedArrayBuffer) return sameBytes(new Uint8Array(a), new Uint8Array(b as ArrayBuffer))
   if (a instanceof RegExp) return String(a) === String(b)
   if (Equal.isEqual(a) && Equal.equals(a, b)) return true
   if (Array.isArray(a)) return a.length === (b as Array<unknown>).length && a.every((x, i) => equivalent(x, (b as Array<unknown>)[i]))

@@ -7,6 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Data from "effect/Data"
 import * as fc from "effect/FastCheck"
 import * as Framing from "../../src/Framing.js"
+import { equivalent } from "../../src/internal/testing.js"
 import * as Testing from "../../src/testing.js"
 
 const run = <A>(check: Testing.Check<A>) => fc.check(Testing.property(check), { numRuns: 300, seed: 1 })
@@ -118,6 +119,21 @@ describe("Testing's checks catch what they claim to", () => {
     expect(run(Testing.chunkingInvariant(zeros, buffers)).failed).toBe(true)
   })
 
+  it("the default equality compares every kind of buffer by its bytes", () => {
+    const shared = (bytes: ReadonlyArray<number>) => {
+      const buffer = new SharedArrayBuffer(bytes.length)
+      new Uint8Array(buffer).set(bytes)
+      return buffer
+    }
+    expect(equivalent(shared([1, 2]), shared([1, 2]))).toBe(true)
+    expect(equivalent(shared([1, 2]), shared([1, 3]))).toBe(false)
+    expect(equivalent(Uint8Array.of(1, 2).buffer, Uint8Array.of(1, 3).buffer)).toBe(false)
+    expect(equivalent(new DataView(Uint8Array.of(1, 2).buffer), new DataView(Uint8Array.of(1, 2).buffer))).toBe(true)
+    expect(equivalent(Int16Array.of(1), Int16Array.of(2))).toBe(false)
+    expect(equivalent(/a/g, /a/g)).toBe(true)
+    expect(equivalent(/a/g, /a/i)).toBe(false)
+  })
+
   it("a failure shows an error's tag and fields, even when its message is empty", () => {
     class BadLength extends Data.TaggedError("BadLength")<{ readonly at: number }> {}
     // the error's offset is counted from the start of the chunk, not the stream: it depends on the chunking
@@ -138,6 +154,7 @@ describe("Testing's checks catch what they claim to", () => {
   it("cutAt takes a negative position from the end; the chunks always join back to the bytes", () => {
     const bytes = Uint8Array.of(1, 2, 3)
     expect(Testing.cutAt(bytes, [-1, 1]).map((c) => Array.from(c))).toStrictEqual([[1], [2], [3]])
+    expect(() => Testing.cutAt(bytes, [1, Number.NaN])).toThrow("a cut position must be a finite number, got NaN")
     fc.assert(fc.property(fc.uint8Array({ maxLength: 20 }), fc.array(fc.integer({ min: -50, max: 50 })), (b, cuts) => {
       expect(Array.from(Buffer.concat(Testing.cutAt(b, cuts)))).toStrictEqual(Array.from(b))
     }), { numRuns: 200, seed: 1 })

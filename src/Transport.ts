@@ -9,6 +9,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import * as Net from "node:net"
 import type { Address } from "./Address.js"
 import * as AddressM from "./Address.js"
 import type { ConnectError, ConnectOptions, TlsConnectOptions } from "./Client.js"
@@ -162,16 +163,23 @@ export const makeTcp = (options: TcpOptions): Effect.Effect<Transport["Type"]> =
 
 /**
  * A TLS transport over TCP: as {@link makeTcp}, with `server` serving and
- * `client` connecting. Every connection's `tls` is `Some`.
+ * `client` connecting. Every connection's `tls` is `Some`. With a host name
+ * (not an IP), `connect` checks the server's certificate against that name
+ * (`client.servername` defaults to it), though it dials the address the
+ * server bound.
  *
  * @since 0.2.0
  * @category constructors
  */
-export const makeTls = (options: TlsOptions): Effect.Effect<Transport["Type"]> =>
-  makeNode(AddressM.tcp(options.port, options.host), { ...options, tls: options.client }, {
-    ...options,
-    tls: options.server
-  })
+export const makeTls = (options: TlsOptions): Effect.Effect<Transport["Type"]> => {
+  // `connect` dials the address the server bound (the port it got for 0, the address a name resolved to);
+  // the certificate is still checked against the name given, as `Client.connect` to that name would
+  const host = options.host
+  const client = host !== undefined && Net.isIP(host) === 0 && options.client.servername === undefined
+    ? { ...options.client, servername: host }
+    : options.client
+  return makeNode(AddressM.tcp(options.port, host), { ...options, tls: client }, { ...options, tls: options.server })
+}
 
 /**
  * A Unix-domain socket transport on `path`.
@@ -194,13 +202,7 @@ const makeNode = (address: Address, connectOptions: ConnectOptions, serveOptions
           Effect.tap((server) =>
             Effect.acquireRelease(
               Effect.sync(() => {
-                // the configured host, not the address it resolved to: a TLS client checks the certificate
-                // against the name it dials ("localhost"), and only a port of 0 needs the bound one
-                const entry = {
-                  address: server.address._tag === "TcpAddress" && address._tag === "TcpAddress"
-                    ? AddressM.tcp(server.address.port, address.hostname)
-                    : server.address
-                }
+                const entry = { address: server.address }
                 running.push(entry)
                 return entry
               }),

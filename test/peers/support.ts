@@ -167,3 +167,18 @@ export const writeUntilReset = (peer: RawPeer, tries = 10) =>
     }
     return peer.error()
   })
+
+/**
+ * A peer that never stops sending on its own: a byte every 30 ms, at most
+ * 100 times, until the socket closes. Resolves whether it was closed.
+ */
+export const sendUntilClosed = (peer: RawPeer): Effect.Effect<boolean> =>
+  Effect.gen(function*() {
+    let closed = peer.socket.closed
+    peer.socket.once("close", () => void (closed = true))
+    for (let i = 0; i < 100 && !closed; i++) {
+      if (!peer.socket.destroyed) peer.socket.write("x")
+      yield* Effect.sleep("30 millis")
+    }
+    return closed
+  })

@@ -18,7 +18,7 @@ import * as Connection from "../../src/Connection.js"
 import * as Framing from "../../src/Framing.js"
 import * as Server from "../../src/Server.js"
 import { maxHandlersInFlight } from "../../src/internal/socket/connection.js"
-import { mib, peersDir, rawConnect, readAll, spawn, tempDir, timed } from "../peers/support.js"
+import { mib, peersDir, rawConnect, readAll, sendUntilClosed, spawn, tempDir, timed } from "../peers/support.js"
 
 const encode = (text: string) => new TextEncoder().encode(text)
 
@@ -395,13 +395,7 @@ describe("Client.layerSocket: a fresh connection per run, as the platform's Node
       peer.socket.write("hi")
       // the peer never stops sending on its own: only our close ends the connection
       const start = performance.now()
-      let closed = false
-      peer.socket.once("close", () => void (closed = true))
-      for (let i = 0; i < 100 && !closed; i++) {
-        if (!peer.socket.destroyed) peer.socket.write("x")
-        yield* Effect.sleep("30 millis")
-      }
-      expect(closed).toBe(true)
+      expect(yield* sendUntilClosed(peer)).toBe(true)
       expect(performance.now() - start).toBeLessThan(2500) // closeTimeout (500 ms) after the FIN, with room for a loaded machine
       expect(peer.received().toString()).toBe("bye")
       expect(runEnded).toBe(true)

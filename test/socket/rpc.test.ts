@@ -20,7 +20,7 @@ import * as Address from "../../src/Address.js"
 import * as Client from "../../src/Client.js"
 import * as Server from "../../src/Server.js"
 import * as NetRpc from "../../src/rpc.js"
-import { rawConnect, tempDir } from "../peers/support.js"
+import { rawConnect, sendUntilClosed, tempDir } from "../peers/support.js"
 import { makeCerts } from "../util/certs.js"
 
 /** A loopback port nothing listens on now (the client layer needs the address before the server binds). */
@@ -126,13 +126,7 @@ describe("@effect/rpc over effect-net", () => {
       const peer = yield* rawConnect(Address.tcp(address.port, address.hostname))
       // a length-prefixed frame that is not JSON
       peer.socket.write(Buffer.concat([Buffer.of(0, 0, 0, 5), Buffer.from("{nope")]))
-      let closed = false
-      peer.socket.once("close", () => void (closed = true))
-      for (let i = 0; i < 100 && !closed; i++) {
-        if (!peer.socket.destroyed) peer.socket.write("x")
-        yield* Effect.sleep("30 millis")
-      }
-      expect(closed).toBe(true)
+      expect(yield* sendUntilClosed(peer)).toBe(true)
     }), 30_000)
 
   it.scopedLive("a stream nobody reads yet holds up no other call, and is whole when read", () =>

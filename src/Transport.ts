@@ -9,7 +9,6 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import * as Net from "node:net"
 import type { Address } from "./Address.js"
 import * as AddressM from "./Address.js"
 import type { ConnectError, ConnectOptions, TlsConnectOptions } from "./Client.js"
@@ -19,6 +18,7 @@ import { endpointOptions } from "./internal/socket/endpoint.js"
 import * as memory from "./internal/socket/memory.js"
 import * as nodeClient from "./internal/socket/nodeClient.js"
 import * as nodeServer from "./internal/socket/nodeServer.js"
+import { serverName } from "./internal/socket/tls.js"
 import * as engine from "./internal/socket/server.js"
 import type { ListenError, ServeOptions, Server, TlsServeOptions } from "./Server.js"
 
@@ -172,11 +172,12 @@ export const makeTcp = (options: TcpOptions): Effect.Effect<Transport["Type"]> =
  * @category constructors
  */
 export const makeTls = (options: TlsOptions): Effect.Effect<Transport["Type"]> => {
-  // `connect` dials the address the server bound (the port it got for 0, the address a name resolved to);
-  // the certificate is still checked against the name given, as `Client.connect` to that name would
+  // `connect` dials the address the server bound (the port it got for 0, the address a name resolved to):
+  // the name given is what the certificate is checked against and what SNI sends
   const host = options.host
-  const client = host !== undefined && Net.isIP(host) === 0 && options.client.servername === undefined
-    ? { ...options.client, servername: host }
+  const name = host === undefined ? undefined : serverName(host)
+  const client = name !== undefined && options.client.servername === undefined
+    ? { ...options.client, servername: name }
     : options.client
   return makeNode(AddressM.tcp(options.port, host), { ...options, tls: client }, { ...options, tls: options.server })
 }

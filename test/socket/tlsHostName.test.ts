@@ -1,8 +1,7 @@
 /**
- * `Transport.layerTls` / `makeTls` with a host name: `connect` dials the name
- * it was given (on the port the server bound), so the certificate is checked
- * against that name, as `Client.connect` checks it, not against the address
- * the name resolved to.
+ * TLS to a host name: the certificate is checked against the name, which SNI
+ * sends too. `Transport.makeTls` dials the address its server bound (the
+ * address the name resolved to), yet checks the name given.
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -11,7 +10,11 @@ import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import * as Tls from "node:tls"
+import * as Address from "../../src/Address.js"
+import * as Client from "../../src/Client.js"
 import type { Connection } from "../../src/Connection.js"
+import { serverName } from "../../src/internal/socket/tls.js"
 import * as Transport from "../../src/Transport.js"
 
 // a certificate for the name only: no IP in its subjectAltName
@@ -38,4 +41,32 @@ describe("a TLS transport on a host name", () => {
       const back = yield* conn.read.pipe(Stream.runFold("", (text, bytes) => text + Buffer.from(bytes).toString()))
       expect(back).toBe("ping")
     }))
+
+  it.scopedLive("Client.connect to a host name sends it as SNI", () =>
+    Effect.gen(function*() {
+      const seen: Array<string | false> = []
+      const server = Tls.createServer({ key, cert }, (socket) => {
+        seen.push((socket as Tls.TLSSocket & { readonly servername: string | false }).servername)
+        socket.end()
+      })
+      yield* Effect.acquireRelease(
+        Effect.async<void>((resume) => void server.listen(0, "localhost", () => resume(Effect.void))),
+        () => Effect.sync(() => server.close())
+      )
+      const { port } = server.address() as { readonly port: number }
+      yield* Client.connect(Address.tcp(port, "localhost"), { tls: { ca: cert } })
+      // the server's side of the handshake may finish a turn after ours
+      for (let i = 0; i < 100 && seen.length === 0; i++) yield* Effect.sleep("10 millis")
+      expect(seen).toStrictEqual(["localhost"])
+    }))
+
+  it("the name for a host: brackets and a trailing dot dropped, none for an IP address", () => {
+    expect([serverName("localhost"), serverName("localhost."), serverName("example.com")]).toStrictEqual([
+      "localhost",
+      "localhost",
+      "example.com"
+    ])
+    expect([serverName("127.0.0.1"), serverName("::1"), serverName("[::1]"), serverName("fe80::1%eth0"), serverName("")])
+      .toStrictEqual([undefined, undefined, undefined, undefined, undefined])
+  })
 })

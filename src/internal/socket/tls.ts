@@ -6,7 +6,7 @@
  * and bounds the handshakes, and reads what they settled.
  */
 import * as Option from "effect/Option"
-import type * as Net from "node:net"
+import * as Net from "node:net"
 import * as Tls from "node:tls"
 import type { Address } from "../../Address.js"
 import type { TlsConnectOptions, TlsCredential } from "../../Client.js"
@@ -46,6 +46,19 @@ export const isBadOptions = (value: unknown): value is BadOptions =>
   typeof value === "object" && value !== null && "_tag" in value && value._tag === "BadOptions"
 
 /**
+ * The name to send as SNI and check the certificate against for a host:
+ * the host itself without brackets or a trailing dot, or `undefined` for an
+ * IP address (SNI carries names only; Node checks an IP against the
+ * certificate's IP entries). Node's `tls.connect` sends no SNI unless told.
+ *
+ * @internal
+ */
+export const serverName = (host: string): string | undefined => {
+  const bare = host.replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "")
+  return bare === "" || Net.isIP(bare) !== 0 ? undefined : bare
+}
+
+/**
  * Starts a TLS connection to `address`; the caller waits for
  * `'secureConnect'`. `net` carries the TCP options (`allowHalfOpen`,
  * `noDelay`, `keepAlive`). Options Node refuses come back as `BadOptions`.
@@ -64,7 +77,7 @@ export const connect = (
       ca: credential(options.ca),
       cert: credential(options.cert),
       key: credential(options.key),
-      servername: options.servername,
+      servername: options.servername ?? (address._tag === "TcpAddress" ? serverName(address.hostname) : undefined),
       rejectUnauthorized: options.rejectUnauthorized ?? true,
       ALPNProtocols: options.ALPNProtocols === undefined ? undefined : Array.from(options.ALPNProtocols),
       minVersion: options.minVersion

@@ -17,6 +17,7 @@ import * as Client from "../../src/Client.js"
 import * as Connection from "../../src/Connection.js"
 import * as Framing from "../../src/Framing.js"
 import * as Server from "../../src/Server.js"
+import * as Transport from "../../src/Transport.js"
 import { maxHandlersInFlight } from "../../src/internal/socket/connection.js"
 import { mib, peersDir, rawConnect, readAll, sendUntilClosed, spawn, tempDir, timed } from "../peers/support.js"
 
@@ -331,13 +332,17 @@ describe("Client.layerSocket: a fresh connection per run, as the platform's Node
       expect(seen).toEqual(["one", "two"])
     }))
 
+  /** `bytes` sent by a memory peer as one piece per byte (each its own handler call), then its FIN. */
+  const memorySocket = (bytes: number) =>
+    Effect.gen(function*() {
+      const transport = yield* Transport.makeMemory({ rechunk: Transport.fixedChunks(1) })
+      yield* transport.serve((conn) => conn.write("x".repeat(bytes)))
+      return Connection.toSocket(yield* transport.connect)
+    })
+
   it.scopedLive("handler effects run in fibers of their own: one that waits does not hold up the input behind it", () =>
     Effect.gen(function*() {
-      const server = yield* Server.serve(Address.tcp(0), (conn) =>
-        Effect.forEach(Array.from({ length: 10 }), () => Effect.zipRight(conn.write("x"), Effect.sleep("5 millis")), {
-          discard: true
-        }))
-      const socket = yield* socketOf(Client.layerSocket(server.address))
+      const socket = yield* memorySocket(10)
       const release = yield* Deferred.make<void>()
       let calls = 0
       let done = 0
@@ -346,39 +351,32 @@ describe("Client.layerSocket: a fresh connection per run, as the platform's Node
         const first = calls++ === 0
         return Effect.zipRight(first ? Deferred.await(release) : Effect.void, Effect.sync(() => void (done += data.byteLength)))
       }))
-      // the other nine bytes are handled while the first effect waits
-      for (let i = 0; i < 250 && done < 9; i++) yield* Effect.sleep("20 millis")
-      expect(done).toBe(9)
-      // the end of input (the server's handler returned: FIN) waits for the unfinished effect
+      // the other nine pieces are handled while the first effect waits
+      for (let i = 0; i < 100 && done < 9; i++) yield* Effect.sleep("20 millis")
+      expect([calls, done]).toStrictEqual([10, 9])
+      // the end of input (the peer's FIN came after its bytes) waits for the unfinished effect
       yield* Effect.sleep("100 millis")
       expect(run.unsafePoll()).toBeNull()
       yield* Deferred.succeed(release, undefined)
-      yield* Fiber.join(run).pipe(Effect.timeout("5 seconds"))
+      yield* Fiber.join(run).pipe(Effect.timeout("2 seconds"))
       expect(done).toBe(10)
     }))
 
   it.scopedLive(`at most ${maxHandlersInFlight} handler effects unfinished: then reading waits (backpressure)`, () =>
     Effect.gen(function*() {
-      // a piece per read: the server writes single bytes 2 ms apart
-      const server = yield* Server.serve(Address.tcp(0), (conn) =>
-        Effect.forEach(Array.from({ length: 2 * maxHandlersInFlight }), () => Effect.zipRight(conn.write("x"), Effect.sleep("2 millis")), {
-          discard: true
-        }))
-      const socket = yield* socketOf(Client.layerSocket(server.address))
+      const socket = yield* memorySocket(2 * maxHandlersInFlight)
       const release = yield* Deferred.make<void>()
-      let received = 0
-      const run = yield* Effect.fork(socket.run((data) => {
-        received += data.byteLength
+      let calls = 0
+      const run = yield* Effect.fork(socket.run(() => {
+        calls++
         return Deferred.await(release)
       }))
-      for (let i = 0; i < 250 && received < maxHandlersInFlight; i++) yield* Effect.sleep("20 millis")
-      yield* Effect.sleep("300 millis") // the rest have been sent by now
-      // one read's worth past the bound at most (a read may hold several pieces)
-      expect(received).toBeGreaterThanOrEqual(maxHandlersInFlight)
-      expect(received).toBeLessThan(2 * maxHandlersInFlight)
+      for (let i = 0; i < 100 && calls < maxHandlersInFlight; i++) yield* Effect.sleep("20 millis")
+      yield* Effect.sleep("100 millis") // time for more, were reading not waiting
+      expect(calls).toBe(maxHandlersInFlight)
       yield* Deferred.succeed(release, undefined)
-      yield* Fiber.join(run).pipe(Effect.timeout("5 seconds"))
-      expect(received).toBe(2 * maxHandlersInFlight)
+      yield* Fiber.join(run).pipe(Effect.timeout("2 seconds"))
+      expect(calls).toBe(2 * maxHandlersInFlight)
     }))
 
   it.scopedLive("a CloseEvent closes the connection: what was written first arrives, run ends, a peer that keeps sending is cut off", () =>
